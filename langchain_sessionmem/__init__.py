@@ -1,0 +1,39 @@
+"""Per-user, per-session LangChain chat memory on Redis (RedisJSON + RediSearch)."""
+
+from langchain_sessionmem.config import SessionMemConfig
+from langchain_sessionmem.errors import (
+    ConfigError,
+    IdCollisionError,
+    IndexSchemaMismatchError,
+    InvalidIdError,
+    InvalidMessageError,
+    MessageSerializationError,
+    MessageTooLargeError,
+    ModulesMissingError,
+    RedisCommandError,
+    RedisUnavailableError,
+    SessionMemError,
+)
+from langchain_sessionmem.history import RedisSessionHistory
+from langchain_sessionmem.memory import RedisSessionMemory, SessionInfo
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ConfigError",
+    "IdCollisionError",
+    "IndexSchemaMismatchError",
+    "InvalidIdError",
+    "InvalidMessageError",
+    "MessageSerializationError",
+    "MessageTooLargeError",
+    "ModulesMissingError",
+    "RedisCommandError",
+    "RedisSessionHistory",
+    "RedisUnavailableError",
+    "RedisSessionMemory",
+    "SessionInfo",
+    "SessionMemConfig",
+    "SessionMemError",
+    "__version__",
+]

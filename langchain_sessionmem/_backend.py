@@ -1,0 +1,107 @@
+"""Clients, scripts and error translation shared by a memory and every history it hands out.
+
+The sync and the async paths differ only in the client they send through: everything they send
+is planned by the same pure functions, and every reply is decoded by the same code.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import redis
+import redis.asyncio as aredis
+from redis.commands.core import AsyncScript, Script
+
+from langchain_sessionmem._scripts import ALL as SCRIPTS
+from langchain_sessionmem.config import SessionMemConfig
+from langchain_sessionmem.errors import ConfigError, redact_url, translate_redis_errors
+
+DEFAULT_URL = "redis://localhost:6379/0"
+
+
+def _url_of(client: redis.Redis | aredis.Redis) -> str:
+    kw = client.connection_pool.connection_kwargs
+    scheme = "rediss" if "ssl" in str(client.connection_pool.connection_class).lower() else "redis"
+    if "path" in kw:
+        return f"unix://{kw['path']}"
+    return f"{scheme}://{kw.get('host', 'localhost')}:{kw.get('port', 6379)}/{kw.get('db', 0)}"
+
+
+class Backend:
+    """Owns the clients (created lazily from one URL unless given) and the registered scripts."""
+
+    def __init__(
+        self,
+        redis_url: str | None,
+        client: redis.Redis | None,
+        async_client: aredis.Redis | None,
+        config: SessionMemConfig | None,
+    ) -> None:
+        if config is not None and not isinstance(config, SessionMemConfig):
+            raise ConfigError(f"config must be a SessionMemConfig, got {type(config).__name__}")
+        self.config = config or SessionMemConfig()
+        if redis_url is None and client is None and async_client is None:
+            redis_url = os.environ.get("REDIS_URL", DEFAULT_URL)
+        self._url = redis_url
+        self._client = client
+        self._async_client = async_client
+        self._scripts: dict[str, Script] = {}
+        self._ascripts: dict[str, AsyncScript] = {}
+        shown = redis_url or _url_of(client or async_client)  # type: ignore[arg-type]
+        self.url = redact_url(shown)
+
+    @property
+    def client(self) -> redis.Redis:
+        if self._client is None:
+            if self._url is None:
+                raise ConfigError(
+                    "this memory was given only an async_client; pass client= (or redis_url=) to use the sync API"
+                )
+            self._client = redis.Redis.from_url(self._url)
+        return self._client
+
+    @property
+    def async_client(self) -> aredis.Redis:
+        if self._async_client is None:
+            if self._url is None:
+                raise ConfigError(
+                    "this memory was given only a sync client; pass async_client= (or redis_url=) to use the async API"
+                )
+            self._async_client = aredis.Redis.from_url(self._url)
+        return self._async_client
+
+    def errors(self) -> Any:
+        """Context manager translating redis errors; the same for sync and async calls."""
+        return translate_redis_errors(self.url)
+
+    def run(self, name: str, keys: Sequence[str], args: Sequence[Any]) -> Any:
+        script = self._scripts.get(name)
+        if script is None:
+            script = self._scripts[name] = self.client.register_script(SCRIPTS[name])
+        with self.errors():
+            return script(keys=list(keys), args=list(args))
+
+    async def arun(self, name: str, keys: Sequence[str], args: Sequence[Any]) -> Any:
+        script = self._ascripts.get(name)
+        if script is None:
+            script = self._ascripts[name] = self.async_client.register_script(SCRIPTS[name])
+        with self.errors():
+            return await script(keys=list(keys), args=list(args))
+
+    def command(self, *args: Any) -> Any:
+        with self.errors():
+            return self.client.execute_command(*args)  # type: ignore[no-untyped-call]
+
+    async def acommand(self, *args: Any) -> Any:
+        with self.errors():
+            return await self.async_client.execute_command(*args)  # type: ignore[no-untyped-call]
+
+    def close(self) -> None:
+        if self._client is not None and self._url is not None:
+            self._client.close()
+
+    async def aclose(self) -> None:
+        if self._async_client is not None and self._url is not None:
+            await self._async_client.aclose()

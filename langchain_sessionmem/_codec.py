@@ -1,0 +1,133 @@
+"""BaseMessage <-> stored JSON document. Pure: no I/O.
+
+A message is stored as LangChain's own ``message_to_dict`` output, made compact without losing
+anything:
+
+- ``type`` moves to the top level (it is also the indexed role tag);
+- fields equal to their class default (``name=None``, ``additional_kwargs={}``, ...) are left out,
+  since rebuilding the message restores exactly those defaults;
+- string content is stored once, as the indexed ``text``; list (multimodal) content stays in
+  ``data.content`` and ``text`` holds its text parts, so it is searchable too.
+
+Document: ``{"seq", "ts", "uh", "sh", "type", "text", "data"?}``. ``seq`` and ``ts`` are written by
+the server-side append script, which prepends them to the bytes built here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from langchain_core.messages import BaseMessage, message_to_dict, messages_from_dict
+
+from langchain_sessionmem.errors import (
+    InvalidMessageError,
+    MessageSerializationError,
+    MessageTooLargeError,
+)
+
+_DUMPS = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
+
+
+@cache
+def _defaults(cls: type[BaseMessage]) -> dict[str, Any]:
+    """Field name -> default value, for the fields of ``cls`` that have one."""
+    out: dict[str, Any] = {}
+    for name, field in cls.model_fields.items():
+        if field.default_factory is not None:
+            out[name] = field.default_factory()  # type: ignore[call-arg]
+        elif not field.is_required():
+            out[name] = field.default
+    return out
+
+
+def content_text(content: str | list[Any]) -> str:
+    """The searchable text of a message content: the string, or the text parts of a list."""
+    if isinstance(content, str):
+        return content
+    parts: list[str] = []
+    for block in content:
+        if isinstance(block, str):
+            parts.append(block)
+        elif isinstance(block, dict) and isinstance(block.get("text"), str):
+            parts.append(block["text"])
+    return "\n".join(parts)
+
+
+def check_messages(messages: object) -> list[BaseMessage]:
+    """Return ``messages`` as a list, or raise InvalidMessageError naming the first bad item."""
+    if isinstance(messages, BaseMessage) or not isinstance(messages, Iterable) or isinstance(messages, (str, bytes)):
+        raise InvalidMessageError(
+            f"expected a sequence of BaseMessage, got {type(messages).__name__}; wrap a single message in a list"
+        )
+    out = list(messages)
+    for i, m in enumerate(out):
+        if not isinstance(m, BaseMessage):
+            raise InvalidMessageError(
+                f"message #{i} is {type(m).__name__} {m!r:.80}, not a langchain_core BaseMessage; nothing was stored"
+            )
+    return out
+
+
+def encode_message(message: BaseMessage, uh: str, sh: str, max_bytes: int) -> bytes:
+    """Encode one message as a document without ``seq``/``ts`` (the server adds those)."""
+    as_dict = message_to_dict(message)
+    data: dict[str, Any] = as_dict["data"]
+    defaults = _defaults(type(message))
+    compact = {k: v for k, v in data.items() if k != "type" and not (k in defaults and v == defaults[k])}
+    content = compact.pop("content", "")
+    doc: dict[str, Any] = {"uh": uh, "sh": sh, "type": as_dict["type"], "text": content_text(content)}
+    if not isinstance(content, str):
+        compact["content"] = content
+    if compact:
+        doc["data"] = compact
+    try:
+        raw = _DUMPS(doc).encode("utf-8")
+    except (TypeError, ValueError) as exc:  # unserialisable object, NaN/inf, lone surrogate
+        raise MessageSerializationError(
+            f"cannot store {type(message).__name__} (id={message.id!r}) as JSON: {exc}. "
+            "Keep content, additional_kwargs, response_metadata and artifact to JSON types "
+            "(str, numbers, bool, None, lists, dicts with str keys); nothing was stored"
+        ) from exc
+    if len(raw) > max_bytes:
+        raise MessageTooLargeError(
+            f"{type(message).__name__} (id={message.id!r}) encodes to {len(raw)} bytes, above "
+            f"max_message_bytes={max_bytes}; split it or raise SessionMemConfig.max_message_bytes. "
+            "Nothing was stored"
+        )
+    return raw
+
+
+def encode_messages(messages: Sequence[BaseMessage], uh: str, sh: str, max_bytes: int) -> list[bytes]:
+    """Encode a batch; raises before anything is sent if any message is unusable."""
+    return [encode_message(m, uh, sh, max_bytes) for m in check_messages(messages)]
+
+
+def _to_lc_dict(doc: dict[str, Any]) -> dict[str, Any]:
+    data = doc.get("data") or {}
+    if "content" not in data:
+        data["content"] = doc["text"]
+    return {"type": doc["type"], "data": data}
+
+
+def decode_messages(raws: Iterable[bytes | str]) -> list[BaseMessage]:
+    """Decode stored documents, in the given order, back into messages."""
+    return messages_from_dict([_to_lc_dict(json.loads(raw)) for raw in raws])
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMessage:
+    """A message with the position and time the server gave it."""
+
+    seq: int
+    timestamp_ms: int
+    message: BaseMessage
+
+
+def decode_stored(raw: bytes | str) -> StoredMessage:
+    doc = json.loads(raw)
+    (message,) = messages_from_dict([_to_lc_dict(doc)])
+    return StoredMessage(int(doc["seq"]), int(doc["ts"]), message)

@@ -1,0 +1,115 @@
+"""Key names and id checks. Pure: no I/O.
+
+Layout (``P`` is ``SessionMemConfig.key_prefix``, ``U`` the user digest, ``S`` the session digest)::
+
+    P m:{U}:S:<seq>   JSON  one message document (indexed by RediSearch under prefix ``P m:``)
+    P s:{U}:S         HASH  session meta: raw ids, first/last sequence, created, last_active, epoch
+    P z:{U}           ZSET  the user's session digests, scored by last activity (ms)
+    P u:{U}           HASH  the user's raw id (checked on every write) and user-level settings
+
+Raw ids never appear in a key or a query: only their SHA-256 digests do, as lowercase hex, so no
+character of an id can reach RediSearch syntax or a Redis Cluster hash tag. ``{U}`` is the hash tag:
+all keys of one user live in one cluster slot. The raw ids are stored in the session meta and the
+user hash and compared on every operation, so a digest collision is refused, never merged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from langchain_sessionmem.errors import InvalidIdError
+
+DIGEST_HEX = 32  # 128 bits of SHA-256
+
+
+def check_id(name: str, value: object, max_length: int) -> str:
+    """Return ``value`` if it is a usable id, else raise InvalidIdError saying why."""
+    if not isinstance(value, str):
+        raise InvalidIdError(f"{name} must be a non-empty str, got {type(value).__name__} {value!r}")
+    if not value:
+        raise InvalidIdError(f"{name} must be a non-empty str, got {value!r}; pass the id your app uses")
+    if len(value) > max_length:
+        raise InvalidIdError(
+            f"{name} is {len(value)} characters long, above max_id_length={max_length}; "
+            "use a shorter id or raise SessionMemConfig.max_id_length"
+        )
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidIdError(f"{name} is not valid Unicode text (lone surrogate?): {value!r}") from exc
+    return value
+
+
+def _digest(*parts: str) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        raw = part.encode("utf-8")
+        h.update(len(raw).to_bytes(8, "big"))  # length-prefixed: no join collisions
+        h.update(raw)
+    return h.hexdigest()[:DIGEST_HEX]
+
+
+def user_digest(user_id: str) -> str:
+    return _digest("user", user_id)
+
+
+def session_digest(user_id: str, session_id: str) -> str:
+    """Digest of the (user, session) pair: unique per pair, not just per session id."""
+    return _digest("session", user_id, session_id)
+
+
+@dataclass(frozen=True, slots=True)
+class UserKeys:
+    """Key names of one user."""
+
+    prefix: str
+    user_id: str
+    uh: str
+
+    @classmethod
+    def of(cls, prefix: str, user_id: str) -> UserKeys:
+        return cls(prefix, user_id, user_digest(user_id))
+
+    @property
+    def sessions(self) -> str:
+        return f"{self.prefix}z:{{{self.uh}}}"
+
+    @property
+    def user(self) -> str:
+        return f"{self.prefix}u:{{{self.uh}}}"
+
+    @property
+    def meta_prefix(self) -> str:
+        return f"{self.prefix}s:{{{self.uh}}}:"
+
+    @property
+    def message_prefix(self) -> str:
+        return f"{self.prefix}m:{{{self.uh}}}:"
+
+
+@dataclass(frozen=True, slots=True)
+class SessionKeys:
+    """Key names of one (user, session) pair."""
+
+    user: UserKeys
+    session_id: str
+    sh: str
+
+    @classmethod
+    def of(cls, prefix: str, user_id: str, session_id: str) -> SessionKeys:
+        return cls(UserKeys.of(prefix, user_id), session_id, session_digest(user_id, session_id))
+
+    @property
+    def meta(self) -> str:
+        return self.user.meta_prefix + self.sh
+
+    @property
+    def message_prefix(self) -> str:
+        """Prefix of this session's message keys; the sequence number follows it."""
+        return f"{self.user.message_prefix}{self.sh}:"
+
+
+def message_index_prefix(prefix: str) -> str:
+    """The key prefix the RediSearch index covers."""
+    return f"{prefix}m:"

@@ -1,0 +1,64 @@
+"""SessionMemConfig: the settings shared by the memory, its histories and its retrievers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from langchain_sessionmem.errors import ConfigError
+
+__all__ = ["SessionMemConfig"]
+
+
+@dataclass(frozen=True)
+class SessionMemConfig:
+    """Settings shared by RedisSessionMemory, RedisSessionHistory and the retriever.
+
+    Two processes that share sessions must use the same ``key_prefix`` and ``index_name``.
+    """
+
+    key_prefix: str = "sessionmem:"
+    """Prefix of every key this package writes. Must not contain ``{`` or ``}``."""
+
+    index_name: str = "sessionmem:idx"
+    """Name of the RediSearch index over the message documents."""
+
+    ttl_seconds: float | None = None
+    """Idle time after which a whole session expires; every write slides it. None: never."""
+
+    message_max_age_seconds: float | None = None
+    """Age after which a single message expires, whatever the session's activity. None: never."""
+
+    max_id_length: int = 512
+    """Longest accepted user_id / session_id, in characters."""
+
+    max_message_bytes: int = 4 * 1024 * 1024
+    """Largest accepted message, measured as its stored UTF-8 JSON document."""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.key_prefix, str) or "{" in self.key_prefix or "}" in self.key_prefix:
+            raise ConfigError(
+                f"key_prefix must be a str without '{{' or '}}' (they mark Redis Cluster hash tags), "
+                f"got {self.key_prefix!r}"
+            )
+        if not isinstance(self.index_name, str) or not self.index_name or " " in self.index_name:
+            raise ConfigError(f"index_name must be a non-empty str without spaces, got {self.index_name!r}")
+        for name in ("ttl_seconds", "message_max_age_seconds"):
+            value = getattr(self, name)
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0.01
+            ):
+                raise ConfigError(f"{name} must be None or a number of seconds >= 0.01, got {value!r}")
+        for name in ("max_id_length", "max_message_bytes"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ConfigError(f"{name} must be a positive int, got {value!r}")
+
+    @property
+    def ttl_ms(self) -> int:
+        """Session idle TTL in milliseconds, 0 when disabled."""
+        return 0 if self.ttl_seconds is None else max(1, round(self.ttl_seconds * 1000))
+
+    @property
+    def max_age_ms(self) -> int:
+        """Per-message age limit in milliseconds, 0 when disabled."""
+        return 0 if self.message_max_age_seconds is None else max(1, round(self.message_max_age_seconds * 1000))

@@ -1,0 +1,134 @@
+"""Exceptions raised by langchain-sessionmem, and the one place that translates redis errors.
+
+::
+
+    SessionMemError                       base of everything raised on purpose
+    ├── InvalidIdError (ValueError)       user_id / session_id not a non-empty str of allowed length
+    ├── InvalidMessageError (TypeError)   None or a non-BaseMessage where a message was expected
+    ├── MessageSerializationError (ValueError)
+    │   └── MessageTooLargeError          encoded message above SessionMemConfig.max_message_bytes
+    ├── ConfigError (ValueError)          a SessionMemConfig value that cannot work
+    ├── RedisUnavailableError (ConnectionError)   server unreachable, timed out, or connection dropped
+    ├── ModulesMissingError (RuntimeError)        server lacks RedisJSON or RediSearch
+    ├── IndexSchemaMismatchError (RuntimeError)   an index of that name exists with another schema
+    ├── IdCollisionError (RuntimeError)           two different ids mapped to the same keys (refused)
+    └── RedisCommandError (RuntimeError)          any other error the server returned (e.g. OOM)
+
+Each class also derives from the matching built-in, so ``except ValueError`` keeps working.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import redis.exceptions as rex
+
+__all__ = [
+    "ConfigError",
+    "IdCollisionError",
+    "IndexSchemaMismatchError",
+    "InvalidIdError",
+    "InvalidMessageError",
+    "MessageSerializationError",
+    "MessageTooLargeError",
+    "ModulesMissingError",
+    "RedisCommandError",
+    "RedisUnavailableError",
+    "SessionMemError",
+]
+
+
+class SessionMemError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+
+class InvalidIdError(SessionMemError, ValueError):
+    """A user_id or session_id that is not a non-empty str within the configured length."""
+
+
+class InvalidMessageError(SessionMemError, TypeError):
+    """Something that is not a langchain_core BaseMessage was given as a message."""
+
+
+class MessageSerializationError(SessionMemError, ValueError):
+    """A message whose content or fields cannot be stored as JSON."""
+
+
+class MessageTooLargeError(MessageSerializationError):
+    """A message whose encoded size exceeds SessionMemConfig.max_message_bytes."""
+
+
+class ConfigError(SessionMemError, ValueError):
+    """A configuration value that cannot work."""
+
+
+class RedisUnavailableError(SessionMemError, ConnectionError):
+    """The Redis server could not be reached, timed out, or dropped the connection."""
+
+
+class ModulesMissingError(SessionMemError, RuntimeError):
+    """The Redis server lacks the RedisJSON or RediSearch module."""
+
+
+class IndexSchemaMismatchError(SessionMemError, RuntimeError):
+    """An index with the configured name exists but was created with another schema."""
+
+
+class IdCollisionError(SessionMemError, RuntimeError):
+    """Two different ids hashed to the same keys; the operation was refused, nothing was merged."""
+
+
+class RedisCommandError(SessionMemError, RuntimeError):
+    """The server answered with an error this package has no more specific class for."""
+
+
+_MODULE_HINT = (
+    "the server at {url} lacks the {module} module; use Redis Stack or Redis 8 "
+    "(`make redis-up` starts one) or point REDIS_URL at a server that loads rejson.so and redisearch.so"
+)
+
+
+def redact_url(url: str) -> str:
+    """Hide the password of a redis URL so it can go into an error message."""
+    return re.sub(r"(//[^:/@]*:)[^@/]*@", r"\1***@", url)
+
+
+def _translate(exc: rex.RedisError, url: str) -> SessionMemError:
+    msg = str(exc)
+    if isinstance(exc, (rex.ConnectionError, rex.TimeoutError)):
+        return RedisUnavailableError(
+            f"cannot talk to Redis at {url}: {msg}. Check that the server is running "
+            "(`make redis-up`) and that REDIS_URL is right"
+        )
+    if isinstance(exc, rex.ResponseError):
+        low = msg.lower()
+        if "sessionmem_id_collision" in low:
+            return IdCollisionError(
+                "two different ids map to the same Redis keys (a SHA-256 prefix collision); "
+                "the operation was refused and nothing was changed. Use a different key_prefix"
+            )
+        if "unknown command" in low and "'json." in low:
+            return ModulesMissingError(_MODULE_HINT.format(url=url, module="RedisJSON"))
+        if "unknown command" in low and "'ft." in low:
+            return ModulesMissingError(_MODULE_HINT.format(url=url, module="RediSearch"))
+        if low.startswith("oom") or "oom command not allowed" in low:
+            return RedisCommandError(
+                f"Redis at {url} is out of memory and refused the write ({msg}); nothing was stored. "
+                "Raise maxmemory, expire old sessions (ttl_seconds) or delete users"
+            )
+    return RedisCommandError(f"Redis at {url} returned an error: {msg}")
+
+
+@contextmanager
+def translate_redis_errors(url: str) -> Iterator[None]:
+    """Re-raise redis-py errors as this package's errors, with the cause kept.
+
+    Used by the sync and the async paths alike: an awaited call inside the ``with``
+    block raises through it the same way.
+    """
+    try:
+        yield
+    except rex.RedisError as exc:
+        raise _translate(exc, url) from exc

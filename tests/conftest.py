@@ -1,0 +1,103 @@
+"""Shared fixtures: a real Redis with RedisJSON and RediSearch, and per-test key isolation.
+
+The server is ``$REDIS_URL`` when set, else the project's own Redis Stack started by
+``scripts/redis-stack.sh up`` (the same script as ``make redis-up``). If neither gives a server
+with both modules the whole run stops with a message: store tests are never skipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from langchain_sessionmem import RedisSessionMemory, SessionMemConfig
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _start_project_redis() -> str:
+    proc = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "redis-stack.sh"), "up"], capture_output=True, text=True, timeout=900
+    )
+    if proc.returncode != 0:
+        pytest.exit(
+            "could not start the project's Redis Stack (scripts/redis-stack.sh up):\n"
+            f"{proc.stderr[-3000:]}\nSet REDIS_URL to a Redis with RedisJSON and RediSearch instead.",
+            returncode=3,
+        )
+    return proc.stdout.strip().splitlines()[-1]
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    url = os.environ.get("REDIS_URL") or _start_project_redis()
+    try:
+        client = redis.Redis.from_url(url)
+        client.ping()
+        modules = {m[b"name"].decode().lower() for m in client.module_list()}
+        client.close()
+    except redis.RedisError as exc:
+        pytest.exit(f"Redis at {url} (REDIS_URL or `make redis-up`) is not usable: {exc}", returncode=3)
+    missing = {"rejson", "search"} - modules
+    if missing:
+        pytest.exit(
+            f"Redis at {url} lacks module(s) {sorted(missing)}; point REDIS_URL at Redis Stack or run `make redis-up`",
+            returncode=3,
+        )
+    return url
+
+
+@pytest.fixture
+def raw(redis_url: str) -> Iterator[redis.Redis]:
+    """A plain client for looking at what the package stored."""
+    client = redis.Redis.from_url(redis_url)
+    yield client
+    client.close()
+
+
+def _tag(request: pytest.FixtureRequest) -> str:
+    return hashlib.sha1(request.node.nodeid.encode()).hexdigest()[:10]
+
+
+@pytest.fixture
+def config(request: pytest.FixtureRequest, redis_url: str) -> Iterator[SessionMemConfig]:
+    """A key prefix and index of this test's own; everything under them is removed afterwards."""
+    tag = _tag(request)
+    cfg = SessionMemConfig(key_prefix=f"t{tag}:", index_name=f"t{tag}:idx")
+    yield cfg
+    drop_prefix(redis_url, cfg.key_prefix)
+
+
+def drop_prefix(redis_url: str, prefix: str) -> None:
+    client = redis.Redis.from_url(redis_url)
+    for name in client.execute_command("FT._LIST"):
+        if (name.decode() if isinstance(name, bytes) else name).startswith(prefix):
+            client.execute_command("FT.DROPINDEX", name)
+    keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
+    for i in range(0, len(keys), 1000):
+        client.unlink(*keys[i : i + 1000])
+    client.close()
+
+
+@pytest.fixture
+def memory(redis_url: str, config: SessionMemConfig) -> Iterator[RedisSessionMemory]:
+    mem = RedisSessionMemory(redis_url, config=config)
+    mem.setup()
+    yield mem
+    mem.close()
+
+
+@pytest.fixture
+async def amemory(redis_url: str, config: SessionMemConfig) -> AsyncIterator[RedisSessionMemory]:
+    """A memory used from async tests; its async client is bound to the test's loop."""
+    mem = RedisSessionMemory(redis_url, config=config)
+    await mem.asetup()
+    yield mem
+    mem.close()
+    await mem.aclose()

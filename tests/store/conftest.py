@@ -1,0 +1,29 @@
+"""Every store behaviour is checked through both APIs: the ``api`` fixture calls the sync
+method or awaits its native async twin, so one test body covers both."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+_ASYNC_NAMES = {"messages": "aget_messages", "__len__": "alen"}
+
+
+class Api:
+    def __init__(self, mode: str) -> None:
+        self.mode = mode
+
+    async def __call__(self, obj: Any, name: str, *args: Any) -> Any:
+        if self.mode == "sync":
+            attr = getattr(obj, name)
+            return attr(*args) if callable(attr) else attr
+        return await getattr(obj, _ASYNC_NAMES.get(name, "a" + name))(*args)
+
+    def __repr__(self) -> str:
+        return self.mode
+
+
+@pytest.fixture(params=["sync", "async"])
+def api(request: pytest.FixtureRequest) -> Api:
+    return Api(request.param)

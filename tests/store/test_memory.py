@@ -1,0 +1,175 @@
+"""RedisSessionMemory: setup, administration, RunnableWithMessageHistory wiring, errors."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+
+import pytest
+import redis
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
+
+from langchain_sessionmem import (
+    IdCollisionError,
+    IndexSchemaMismatchError,
+    RedisSessionMemory,
+    RedisUnavailableError,
+    SessionMemConfig,
+)
+from langchain_sessionmem._search import expected_signature, schema_signature
+from tests.store.conftest import Api
+
+
+async def test_setup_is_idempotent_and_creates_the_documented_index(
+    api: Api, redis_url: str, config: SessionMemConfig, raw: redis.Redis
+) -> None:
+    memory = RedisSessionMemory(redis_url, config=config)
+    await api(memory, "setup")
+    await api(memory, "setup")
+    found = schema_signature(raw.execute_command("FT.INFO", config.index_name))
+    assert found == expected_signature(config)
+    assert found[2][-1] == ("$.text", "text", "TEXT", ())
+    await memory.aclose()
+    memory.close()
+
+
+async def test_setup_refuses_an_index_with_another_schema_and_leaves_it(
+    api: Api, redis_url: str, config: SessionMemConfig, raw: redis.Redis
+) -> None:
+    raw.execute_command(
+        "FT.CREATE", config.index_name, "ON", "HASH", "PREFIX", "1", "elsewhere:", "SCHEMA", "title", "TEXT"
+    )
+    memory = RedisSessionMemory(redis_url, config=config)
+    with pytest.raises(IndexSchemaMismatchError, match="FT.DROPINDEX") as info:
+        await api(memory, "setup")
+    assert config.index_name in str(info.value)
+    assert raw.ft(config.index_name).info()["index_definition"]  # still there, untouched
+    await memory.aclose()
+    memory.close()
+
+
+async def test_unreachable_server_names_the_url_without_password(api: Api) -> None:
+    memory = RedisSessionMemory("redis://someone:hunter2@127.0.0.1:1/0")
+    history = memory.history("u", "s")
+    for call in [(memory, "setup"), (history, "messages"), (history, "add_messages", [HumanMessage("x")])]:
+        with pytest.raises(RedisUnavailableError, match=r"redis://someone:\*\*\*@127.0.0.1:1/0") as info:
+            await api(*call)
+        assert "hunter2" not in str(info.value)
+        assert isinstance(info.value, ConnectionError)
+
+
+async def test_list_sessions_reports_counts_and_activity_newest_first(api: Api, amemory: RedisSessionMemory) -> None:
+    for sid, n in [("first", 2), ("second", 3), ("third", 1)]:
+        await api(amemory.history("u", sid), "add_messages", [HumanMessage(str(i)) for i in range(n)])
+        await asyncio.sleep(0.005)
+    await api(amemory.history("u", "first"), "add_messages", [AIMessage("back to first")])
+    sessions = await api(amemory, "list_sessions", "u")
+    assert [(s.session_id, s.message_count) for s in sessions] == [("first", 3), ("third", 1), ("second", 3)]
+    first = sessions[0]
+    assert first.user_id == "u" and first.created_at < first.last_active
+    assert first.created_at.tzinfo is not None
+
+
+async def test_delete_session_removes_only_that_session(
+    api: Api, amemory: RedisSessionMemory, raw: redis.Redis
+) -> None:
+    await api(amemory.history("u", "a"), "add_messages", [HumanMessage("a")])
+    await api(amemory.history("u", "b"), "add_messages", [HumanMessage("b"), HumanMessage("b2")])
+    assert await api(amemory, "delete_session", "u", "b") == 2
+    assert await api(amemory, "delete_session", "u", "b") == 0
+    assert [s.session_id for s in await api(amemory, "list_sessions", "u")] == ["a"]
+    b_keys = raw.keys(f"{amemory.config.key_prefix}*{amemory.history('u', 'b')._keys.sh}*")
+    assert b_keys == []
+
+
+async def test_delete_user_leaves_no_key_behind(api: Api, amemory: RedisSessionMemory, raw: redis.Redis) -> None:
+    for sid in ("a", "b"):
+        await api(amemory.history("gone", sid), "add_messages", [HumanMessage("x"), AIMessage("y")])
+    await api(amemory.history("stays", "a"), "add_messages", [HumanMessage("x")])
+    assert await api(amemory, "delete_user", "gone") == 4
+    uh = amemory.history("gone", "a")._keys.user.uh
+    assert raw.keys(f"*{uh}*") == []
+    assert await api(amemory.history("stays", "a"), "messages") == [HumanMessage("x")]
+    assert await api(amemory, "delete_user", "never-existed") == 0
+
+
+async def test_a_digest_collision_is_refused_not_merged(
+    api: Api, amemory: RedisSessionMemory, raw: redis.Redis
+) -> None:
+    """Simulate two ids sharing keys by rewriting the stored owner: every operation refuses."""
+    history = amemory.history("u", "s")
+    await api(history, "add_messages", [HumanMessage("mine")])
+    raw.hset(history._keys.meta, "sid", "somebody else's session")
+    for call in [(history, "messages"), (history, "add_messages", [HumanMessage("x")]), (history, "clear")]:
+        with pytest.raises(IdCollisionError):
+            await api(*call)
+    raw.hset(history._keys.meta, "sid", "s")
+    raw.hset(history._keys.user.user, "uid", "another user")
+    for call in [(history, "add_messages", [HumanMessage("x")]), (amemory, "delete_user", "u")]:
+        with pytest.raises(IdCollisionError):
+            await api(*call)
+    raw.hset(history._keys.user.user, "uid", "u")
+    assert await api(history, "messages") == [HumanMessage("mine")]
+
+
+def _chain(memory: RedisSessionMemory, answers: list[str]):  # type: ignore[no-untyped-def]
+    prompt = ChatPromptTemplate.from_messages(
+        [SystemMessage("You are terse."), MessagesPlaceholder("history"), ("human", "{question}")]
+    )
+    model = FakeListChatModel(responses=answers)
+    return memory.with_message_history(prompt | model, input_messages_key="question", history_messages_key="history")
+
+
+def _cfg(user_id: str, session_id: str) -> dict[str, dict[str, str]]:
+    return {"configurable": {"user_id": user_id, "session_id": session_id}}
+
+
+def test_runnable_with_message_history_keyed_on_user_and_session(memory: RedisSessionMemory) -> None:
+    chain = _chain(memory, ["one", "two", "three"])
+    chain.invoke({"question": "q1"}, config=_cfg("alice", "same"))
+    chain.invoke({"question": "q2"}, config=_cfg("bob", "same"))
+    chain.invoke({"question": "q3"}, config=_cfg("alice", "same"))
+    assert memory.history("alice", "same").messages == [
+        HumanMessage("q1"), AIMessage("one", id=memory.history("alice", "same").messages[1].id),
+        HumanMessage("q3"), AIMessage("three", id=memory.history("alice", "same").messages[3].id),
+    ]  # fmt: skip
+    assert [m.content for m in memory.history("bob", "same").messages] == ["q2", "two"]
+    specs = {s.id for s in chain.config_specs}
+    assert {"user_id", "session_id"} <= specs
+
+
+async def test_runnable_with_message_history_async(amemory: RedisSessionMemory) -> None:
+    chain = _chain(amemory, ["a1", "a2"])
+    await chain.ainvoke({"question": "hello"}, config=_cfg("carol", "s"))
+    out = await chain.ainvoke({"question": "again"}, config=_cfg("carol", "s"))
+    assert out.content == "a2"
+    assert [m.content for m in await amemory.history("carol", "s").aget_messages()] == ["hello", "a1", "again", "a2"]
+
+
+def test_the_model_sees_the_history_of_its_own_user_only(memory: RedisSessionMemory) -> None:
+    seen: list[list[str]] = []
+
+    from langchain_core.runnables import RunnableLambda
+
+    def model(prompt_value):  # type: ignore[no-untyped-def]
+        seen.append([str(m.content) for m in prompt_value.to_messages()])
+        return AIMessage(f"answer {len(seen)}")
+
+    prompt = ChatPromptTemplate.from_messages([MessagesPlaceholder("history"), ("human", "{question}")])
+    chain = memory.with_message_history(
+        prompt | RunnableLambda(model), input_messages_key="question", history_messages_key="history"
+    )
+    chain.invoke({"question": "alice secret"}, config=_cfg("alice", "s"))
+    chain.invoke({"question": "bob asks"}, config=_cfg("bob", "s"))
+    chain.invoke({"question": "alice again"}, config=_cfg("alice", "s"))
+    assert seen == [["alice secret"], ["bob asks"], ["alice secret", "answer 1", "alice again"]]
+
+
+def test_config_is_shared_with_histories(redis_url: str, config: SessionMemConfig) -> None:
+    cfg = dataclasses.replace(config, max_id_length=5)
+    memory = RedisSessionMemory(redis_url, config=cfg)
+    assert memory.config is cfg
+    with pytest.raises(ValueError, match="max_id_length=5"):
+        memory.history("abcdef", "s")

@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+
+from langchain_sessionmem._codec import content_text, decode_messages, decode_stored, encode_message, encode_messages
+from langchain_sessionmem.errors import InvalidMessageError, MessageSerializationError, MessageTooLargeError
+from tests.messages import every_kind
+
+LIMIT = 4 * 1024 * 1024
+
+
+def _stored(raw: bytes, seq: int = 1, ts: int = 5) -> bytes:
+    """What the append script makes of the encoded bytes."""
+    return b'{"seq":%d,"ts":%d,' % (seq, ts) + raw[1:]
+
+
+@pytest.mark.parametrize("message", every_kind(), ids=lambda m: f"{type(m).__name__}-{m.id}")
+def test_every_message_kind_round_trips_exactly(message: BaseMessage) -> None:
+    raw = encode_message(message, "u" * 32, "s" * 32, LIMIT)
+    (back,) = decode_messages([_stored(raw)])
+    assert type(back) is type(message)
+    assert back == message
+    assert back.model_dump() == message.model_dump()
+
+
+def test_document_holds_index_fields_and_no_default_noise() -> None:
+    doc = json.loads(encode_message(HumanMessage("hello"), "ab" * 16, "cd" * 16, LIMIT))
+    assert doc == {"uh": "ab" * 16, "sh": "cd" * 16, "type": "human", "text": "hello"}
+
+
+def test_list_content_is_kept_and_its_text_is_indexed() -> None:
+    msg = every_kind()[8]
+    doc = json.loads(encode_message(msg, "u", "s", LIMIT))
+    assert doc["text"] == "Is this ripe?\na bare string part"
+    assert doc["data"]["content"] == msg.content
+
+
+def test_decode_stored_carries_sequence_and_time() -> None:
+    stored = decode_stored(_stored(encode_message(AIMessage("a"), "u", "s", LIMIT), seq=7, ts=1234))
+    assert (stored.seq, stored.timestamp_ms, stored.message) == (7, 1234, AIMessage("a"))
+
+
+@pytest.mark.parametrize("bad", [None, "text", {"role": "user"}, 3])
+def test_non_messages_are_refused_with_their_position(bad: object) -> None:
+    with pytest.raises(InvalidMessageError, match="message #1"):
+        encode_messages([HumanMessage("ok"), bad], "u", "s", LIMIT)  # type: ignore[list-item]
+
+
+@pytest.mark.parametrize("whole", [None, HumanMessage("single"), "text"])
+def test_a_non_sequence_batch_is_refused(whole: object) -> None:
+    with pytest.raises(InvalidMessageError, match="sequence of BaseMessage"):
+        encode_messages(whole, "u", "s", LIMIT)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        AIMessage("x", additional_kwargs={"obj": object()}),
+        AIMessage("x", response_metadata={"nan": math.nan}),
+        ToolMessage("x", tool_call_id="c", artifact={1j}),
+        HumanMessage("lone surrogate \udc80"),
+    ],
+)
+def test_unserialisable_content_gets_a_typed_error(message: BaseMessage) -> None:
+    with pytest.raises(MessageSerializationError, match="nothing was stored"):
+        encode_message(message, "u", "s", LIMIT)
+
+
+def test_size_limit_is_enforced_on_the_encoded_document() -> None:
+    with pytest.raises(MessageTooLargeError, match="max_message_bytes=1000"):
+        encode_message(HumanMessage("é" * 600), "u", "s", 1000)
+    encode_message(HumanMessage("e" * 600), "u", "s", 1000)
+
+
+def test_content_text_of_odd_lists() -> None:
+    assert content_text([{"type": "image_url"}, {"text": 5}, "s", {"type": "text", "text": "t"}]) == "s\nt"
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53), 2**53) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    content=st.text(max_size=200) | st.lists(st.fixed_dictionaries({"type": st.just("text"), "text": st.text()})),
+    kwargs=st.dictionaries(st.text(max_size=10), _json, max_size=3),
+    name=st.none() | st.text(max_size=10),
+    msg_id=st.none() | st.text(max_size=10),
+    kind=st.sampled_from(["human", "ai", "tool", "system"]),
+)
+def test_generated_messages_round_trip(
+    content: str | list[dict[str, str]], kwargs: dict[str, object], name: str | None, msg_id: str | None, kind: str
+) -> None:
+    common = {"content": content, "additional_kwargs": kwargs, "name": name, "id": msg_id}
+    if kind == "human":
+        msg: BaseMessage = HumanMessage(**common)
+    elif kind == "ai":
+        msg = AIMessage(**common, response_metadata={"m": kwargs})
+    elif kind == "tool":
+        msg = ToolMessage(**common, tool_call_id=name or "c", artifact=kwargs)
+    else:
+        from langchain_core.messages import SystemMessage
+
+        msg = SystemMessage(**common)
+    raw = encode_message(msg, "u", "s", LIMIT)
+    assert decode_messages([_stored(raw)]) == [msg]

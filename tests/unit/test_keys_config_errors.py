@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+import pytest
+import redis.exceptions as rex
+from redis.crc import key_slot
+
+from langchain_sessionmem import (
+    ConfigError,
+    IdCollisionError,
+    InvalidIdError,
+    ModulesMissingError,
+    RedisCommandError,
+    RedisSessionMemory,
+    RedisUnavailableError,
+    SessionMemConfig,
+)
+from langchain_sessionmem._keys import SessionKeys, check_id, session_digest, user_digest
+from langchain_sessionmem._search import create_index_args, schema_signature, tag_filter, text_query_terms
+from langchain_sessionmem.errors import redact_url, translate_redis_errors
+
+
+@pytest.mark.parametrize("bad", ["", None, 5, b"bytes", ["a"]])
+def test_ids_must_be_non_empty_str(bad: object) -> None:
+    with pytest.raises(InvalidIdError, match="user_id must be a non-empty str"):
+        check_id("user_id", bad, 10)
+
+
+def test_id_length_limit_names_the_setting() -> None:
+    check_id("session_id", "x" * 10, 10)
+    with pytest.raises(InvalidIdError, match="max_id_length=10"):
+        check_id("session_id", "x" * 11, 10)
+
+
+def test_lone_surrogate_id_is_refused() -> None:
+    with pytest.raises(InvalidIdError, match="not valid Unicode"):
+        check_id("user_id", "a\udc80", 10)
+
+
+def test_invalid_id_is_a_value_error_and_construction_does_no_io() -> None:
+    memory = RedisSessionMemory("redis://127.0.0.1:1/0")  # nothing listens there; sockets are off anyway
+    memory.history("u", "s")
+    with pytest.raises(ValueError):
+        memory.history("", "s")
+
+
+def test_joined_ids_do_not_collide() -> None:
+    assert session_digest("a_b", "c") != session_digest("a", "b_c")
+    assert session_digest("ab", "c") != session_digest("a", "bc")
+    assert user_digest("Alice") != user_digest("alice")
+    assert session_digest("u1", "s") != session_digest("u2", "s")
+
+
+def test_every_key_of_a_user_shares_one_cluster_slot() -> None:
+    keys = SessionKeys.of("app:", "alice@example.com", "s1")
+    other = SessionKeys.of("app:", "alice@example.com", "another session")
+    names = [keys.meta, keys.user.sessions, keys.user.user, keys.message_prefix + "1", other.message_prefix + "99"]
+    assert len({key_slot(n.encode()) for n in names}) == 1
+    assert all("{" + keys.user.uh + "}" in n for n in names)
+
+
+@pytest.mark.parametrize("hostile", ["a}b{c", "*", "@user:{x}", "-x|y", "\t\n", "é", "e\u0301"])
+def test_raw_ids_never_appear_in_keys_or_filters(hostile: str) -> None:
+    keys = SessionKeys.of("p:", hostile, hostile)
+    for text in (keys.meta, keys.message_prefix, tag_filter(keys.user.uh, keys.sh)):
+        assert hostile not in text.removeprefix("p:")
+    assert set(keys.user.uh + keys.sh) <= set("0123456789abcdef")
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"key_prefix": "a{b"},
+        {"index_name": ""},
+        {"index_name": "a b"},
+        {"ttl_seconds": 0},
+        {"ttl_seconds": -1},
+        {"ttl_seconds": True},
+        {"message_max_age_seconds": "10"},
+        {"max_id_length": 0},
+        {"max_message_bytes": 1.5},
+    ],
+)
+def test_config_rejects_values_that_cannot_work(kwargs: dict[str, object]) -> None:
+    with pytest.raises(ConfigError):
+        SessionMemConfig(**kwargs)  # type: ignore[arg-type]
+
+
+def test_config_millisecond_views() -> None:
+    cfg = SessionMemConfig(ttl_seconds=1.5, message_max_age_seconds=60)
+    assert (cfg.ttl_ms, cfg.max_age_ms) == (1500, 60000)
+    assert (SessionMemConfig().ttl_ms, SessionMemConfig().max_age_ms) == (0, 0)
+
+
+def test_memory_rejects_a_non_config() -> None:
+    with pytest.raises(ConfigError, match="SessionMemConfig"):
+        RedisSessionMemory("redis://x", config={"ttl_seconds": 5})  # type: ignore[arg-type]
+
+
+def test_redact_url_hides_passwords() -> None:
+    assert redact_url("redis://user:s3cret@host:6379/0") == "redis://user:***@host:6379/0"
+    assert redact_url("rediss://:s3cret@host/0") == "rediss://:***@host/0"
+    assert redact_url("redis://host:6379") == "redis://host:6379"
+
+
+@pytest.mark.parametrize(
+    ("raised", "expected", "text"),
+    [
+        (rex.ConnectionError("refused"), RedisUnavailableError, "cannot talk to Redis at redis://h:1"),
+        (rex.TimeoutError("slow"), RedisUnavailableError, "make redis-up"),
+        (rex.ResponseError("unknown command 'JSON.SET', with args"), ModulesMissingError, "RedisJSON"),
+        (rex.ResponseError("unknown command 'FT.CREATE', with args"), ModulesMissingError, "RediSearch"),
+        (rex.ResponseError("OOM command not allowed when used memory > 'maxmemory'"), RedisCommandError, "maxmemory"),
+        (rex.ResponseError("ERR user_script:1: SESSIONMEM_ID_COLLISION user"), IdCollisionError, "refused"),
+        (rex.ResponseError("WRONGTYPE Operation"), RedisCommandError, "WRONGTYPE"),
+    ],
+)
+def test_redis_errors_are_translated_with_cause(raised: Exception, expected: type, text: str) -> None:
+    with pytest.raises(expected, match=text) as info:
+        with translate_redis_errors("redis://h:1"):
+            raise raised
+    assert info.value.__cause__ is raised
+
+
+def test_index_schema_signature_reads_resp2_and_resp3_replies() -> None:
+    cfg = SessionMemConfig(key_prefix="p:", index_name="p:idx")
+    resp2 = [
+        b"index_definition",
+        [b"key_type", b"JSON", b"prefixes", [b"p:m:"]],
+        b"attributes",
+        [[b"identifier", b"$.uh", b"attribute", b"user", b"type", b"TAG", b"SEPARATOR", b",", b"CASESENSITIVE"]],
+    ]
+    resp3 = {
+        "index_definition": {"key_type": "JSON", "prefixes": ["p:m:"]},
+        "attributes": [
+            {"identifier": "$.uh", "attribute": "user", "type": "TAG", "flags": ["CASESENSITIVE"], "SEPARATOR": ","}
+        ],
+    }
+    want = ("JSON", ("p:m:",), (("$.uh", "user", "TAG", ("CASESENSITIVE",)),))
+    assert schema_signature(resp2) == schema_signature(resp3) == want
+    assert "STOPWORDS" in create_index_args(cfg)
+
+
+def test_text_query_terms_are_bare_words() -> None:
+    assert text_query_terms("What are the new shoes that Melanie got used for? @x:{y} -z|*") == [
+        "what", "are", "the", "new", "shoes", "that", "melanie", "got", "used", "for", "x", "y", "z",
+    ]  # fmt: skip

@@ -1,0 +1,48 @@
+# langchain-sessionmem developer commands. `make help` lists them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help install test integration_tests lint format type redis-up redis-down demo check
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade "pip>=25.1"
+	$(PY) -m pip install -q -e . --group test --group lint
+	touch $(STAMP)
+
+install: $(STAMP) ## Create .venv with the package (editable) and its test/lint tools
+
+test: $(STAMP) ## Run the test suite (starts the project's Redis Stack unless REDIS_URL is set)
+	$(PY) -m pytest
+
+integration_tests: $(STAMP) ## Run live-provider tests (OpenAI/Cohere; skipped without API keys)
+	$(PY) -m pytest integration_tests
+
+lint: $(STAMP) ## Ruff lint and format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP) ## Ruff fix and format
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+type: $(STAMP) ## mypy --strict on the package
+	$(VENV)/bin/mypy
+
+redis-up: ## Start a private Redis Stack (RedisJSON + RediSearch), print its URL
+	@bash scripts/redis-stack.sh up
+
+redis-down: ## Stop the private Redis Stack
+	@bash scripts/redis-stack.sh down
+
+demo: $(STAMP) ## Run the chef demo end to end (scripted model offline; OpenAI/Cohere if keys are set)
+	@REDIS_URL=$${REDIS_URL:-$$(bash scripts/redis-stack.sh up)} $(PY) examples/chef_demo.py
+
+check: lint type test ## Everything CI runs

@@ -16,6 +16,7 @@ from langchain_sessionmem.errors import (
 )
 from langchain_sessionmem.history import RedisSessionHistory
 from langchain_sessionmem.memory import RedisSessionMemory, SessionInfo
+from langchain_sessionmem.retriever import RedisSessionHistoryRetriever
 
 __version__ = "0.1.0"
 
@@ -30,6 +31,7 @@ __all__ = [
     "ModulesMissingError",
     "RedisCommandError",
     "RedisSessionHistory",
+    "RedisSessionHistoryRetriever",
     "RedisUnavailableError",
     "RedisSessionMemory",
     "SessionInfo",

@@ -6,12 +6,14 @@ is planned by the same pure functions, and every reply is decoded by the same co
 
 from __future__ import annotations
 
+import enum
 import os
 from collections.abc import Sequence
 from typing import Any
 
 import redis
 import redis.asyncio as aredis
+from langchain_core.embeddings import Embeddings
 from redis.commands.core import AsyncScript, Script
 
 from langchain_sessionmem._scripts import ALL as SCRIPTS
@@ -19,6 +21,15 @@ from langchain_sessionmem.config import SessionMemConfig
 from langchain_sessionmem.errors import ConfigError, redact_url, translate_redis_errors
 
 DEFAULT_URL = "redis://localhost:6379/0"
+
+
+class Op(enum.Enum):
+    """Steps of a plan (see _steps.py) other than a plain Redis command tuple."""
+
+    EMBED_DOCUMENTS = "embed_documents"  # (Op, texts) -> list of vectors
+    EMBED_QUERY = "embed_query"  # (Op, text) -> vector
+    SCRIPT = "script"  # (Op, name, keys, args) -> reply
+    PIPELINE = "pipeline"  # (Op, [command tuples]) -> replies, one round trip
 
 
 def _url_of(client: redis.Redis | aredis.Redis) -> str:
@@ -38,7 +49,11 @@ class Backend:
         client: redis.Redis | None,
         async_client: aredis.Redis | None,
         config: SessionMemConfig | None,
+        embeddings: Embeddings | None = None,
     ) -> None:
+        if embeddings is not None and not isinstance(embeddings, Embeddings):
+            raise ConfigError(f"embeddings must be a langchain_core Embeddings, got {type(embeddings).__name__}")
+        self.embeddings = embeddings
         if config is not None and not isinstance(config, SessionMemConfig):
             raise ConfigError(f"config must be a SessionMemConfig, got {type(config).__name__}")
         self.config = config or SessionMemConfig()
@@ -97,6 +112,47 @@ class Backend:
     async def acommand(self, *args: Any) -> Any:
         with self.errors():
             return await self.async_client.execute_command(*args)  # type: ignore[no-untyped-call]
+
+    def _embedder(self) -> Embeddings:
+        if self.embeddings is None:
+            raise ConfigError(
+                "this operation needs embeddings: pass RedisSessionMemory(..., embeddings=YourEmbeddings())"
+            )
+        return self.embeddings
+
+    def execute(self, *step: Any) -> Any:
+        """Carry out one plan step with the sync client."""
+        op = step[0]
+        if op is Op.EMBED_DOCUMENTS:
+            return self._embedder().embed_documents(step[1])
+        if op is Op.EMBED_QUERY:
+            return self._embedder().embed_query(step[1])
+        if op is Op.SCRIPT:
+            return self.run(step[1], step[2], step[3])
+        if op is Op.PIPELINE:
+            pipe = self.client.pipeline(transaction=False)
+            for cmd in step[1]:
+                pipe.execute_command(*cmd)  # type: ignore[no-untyped-call]
+            with self.errors():
+                return pipe.execute()
+        return self.command(*step)
+
+    async def aexecute(self, *step: Any) -> Any:
+        """Carry out one plan step with the async client (native asyncio, no threads)."""
+        op = step[0]
+        if op is Op.EMBED_DOCUMENTS:
+            return await self._embedder().aembed_documents(step[1])
+        if op is Op.EMBED_QUERY:
+            return await self._embedder().aembed_query(step[1])
+        if op is Op.SCRIPT:
+            return await self.arun(step[1], step[2], step[3])
+        if op is Op.PIPELINE:
+            pipe = self.async_client.pipeline(transaction=False)
+            for cmd in step[1]:
+                pipe.execute_command(*cmd)
+            with self.errors():
+                return await pipe.execute()
+        return await self.acommand(*step)
 
     def close(self) -> None:
         if self._client is not None and self._url is not None:

@@ -106,6 +106,12 @@ def encode_messages(messages: Sequence[BaseMessage], uh: str, sh: str, max_bytes
     return [encode_message(m, uh, sh, max_bytes) for m in check_messages(messages)]
 
 
+def mark_embedded(raw: bytes, mark: str) -> bytes:
+    """Add the ``emb`` field to an encoded document: the embedding-model fingerprint of its
+    vector, or ``"pending"`` when embedding failed (``mark`` is hex or a plain word)."""
+    return raw[:-1] + b',"emb":"' + mark.encode() + b'"}'
+
+
 def _to_lc_dict(doc: dict[str, Any]) -> dict[str, Any]:
     data = doc.get("data") or {}
     if "content" not in data:

@@ -6,6 +6,7 @@ Layout (``P`` is ``SessionMemConfig.key_prefix``, ``U`` the user digest, ``S`` t
     P s:{U}:S         HASH  session meta: raw ids, first/last sequence, created, last_active, epoch
     P z:{U}           ZSET  the user's session digests, scored by last activity (ms)
     P u:{U}           HASH  the user's raw id (checked on every write) and user-level settings
+    P v:{U}:S:<seq>   HASH  the message's vector (FLOAT32/16 blob) and filter tags (vector index)
 
 Raw ids never appear in a key or a query: only their SHA-256 digests do, as lowercase hex, so no
 character of an id can reach RediSearch syntax or a Redis Cluster hash tag. ``{U}`` is the hash tag:
@@ -87,6 +88,10 @@ class UserKeys:
     def message_prefix(self) -> str:
         return f"{self.prefix}m:{{{self.uh}}}:"
 
+    @property
+    def vector_prefix(self) -> str:
+        return f"{self.prefix}v:{{{self.uh}}}:"
+
 
 @dataclass(frozen=True, slots=True)
 class SessionKeys:
@@ -109,7 +114,25 @@ class SessionKeys:
         """Prefix of this session's message keys; the sequence number follows it."""
         return f"{self.user.message_prefix}{self.sh}:"
 
+    @property
+    def vector_prefix(self) -> str:
+        """Prefix of this session's vector keys; the sequence number follows it."""
+        return f"{self.user.vector_prefix}{self.sh}:"
+
+
+def parse_message_key(key: str) -> tuple[str, str, int]:
+    """(user digest, session digest, seq) of a message or vector key."""
+    head, _, rest = key.rpartition("{")
+    uh, _, tail = rest.partition("}:")
+    sh, _, seq = tail.partition(":")
+    return uh, sh, int(seq)
+
 
 def message_index_prefix(prefix: str) -> str:
     """The key prefix the RediSearch index covers."""
     return f"{prefix}m:"
+
+
+def vector_index_prefix(prefix: str) -> str:
+    """The key prefix the vector index covers."""
+    return f"{prefix}v:"

@@ -41,7 +41,8 @@ end
 """
 
 # KEYS: meta, sessions zset, user hash
-# ARGV: user_id, session_id, message prefix, session digest, ttl_ms, max_age_ms, doc...
+# ARGV: user_id, session_id, message prefix, session digest, ttl_ms, max_age_ms, vector prefix,
+#       user digest, model fingerprint, n, doc * n, then (type, vector blob or "") * n.
 # Returns {first assigned seq, last assigned seq, server time ms}.
 APPEND = (
     "#!lua\n"
@@ -50,6 +51,7 @@ APPEND = (
 local meta, zset, ukey = KEYS[1], KEYS[2], KEYS[3]
 local uid, sid, mp, sh = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local ttl, maxage = tonumber(ARGV[5]), tonumber(ARGV[6])
+local vp, uh, fp, n = ARGV[7], ARGV[8], ARGV[9], tonumber(ARGV[10])
 local now, epoch = now_ms()
 local owner = redis.call('HGET', ukey, 'uid')
 local err = check_owner(owner, uid, 'user')
@@ -72,11 +74,14 @@ if ttl > 0 then
   if D < 0 or want - D >= math.max(1, math.floor(ttl / 10)) then
     for s = first, seq do
       local k = mp .. s
+      local dl = want
       if maxage > 0 then
         local ts = redis.call('JSON.GET', k, '.ts')
-        if ts then redis.call('PEXPIREAT', k, math.min(want, tonumber(ts) + maxage)) end
-      else
-        redis.call('PEXPIREAT', k, want)
+        dl = ts and math.min(want, tonumber(ts) + maxage)
+      end
+      if dl then
+        redis.call('PEXPIREAT', k, dl)
+        redis.call('PEXPIREAT', vp .. s, dl)
       end
     end
     D = want
@@ -85,13 +90,19 @@ if ttl > 0 then
 end
 
 local lo = seq + 1
-for i = 7, #ARGV do
+local dl = D
+if maxage > 0 and (dl < 0 or now + maxage < dl) then dl = now + maxage end
+for i = 1, n do
   seq = seq + 1
   local k = mp .. seq
-  redis.call('JSON.SET', k, '$', '{"seq":' .. seq .. ',"ts":' .. now .. ',' .. string.sub(ARGV[i], 2))
-  local dl = D
-  if maxage > 0 and (dl < 0 or now + maxage < dl) then dl = now + maxage end
+  redis.call('JSON.SET', k, '$', '{"seq":' .. seq .. ',"ts":' .. now .. ',' .. string.sub(ARGV[10 + i], 2))
   if dl > 0 then redis.call('PEXPIREAT', k, dl) end
+  local blob = ARGV[10 + n + 2 * i]
+  if blob ~= '' then
+    local vk = vp .. seq
+    redis.call('HSET', vk, 'v', blob, 'uh', uh, 'sh', sh, 'type', ARGV[9 + n + 2 * i], 'm', fp, 'seq', seq, 'ts', now)
+    if dl > 0 then redis.call('PEXPIREAT', vk, dl) end
+  end
 end
 redis.call('HSET', meta, 'first', first, 'seq', seq, 'last_active', now)
 redis.call('ZADD', zset, now, sh)
@@ -137,7 +148,8 @@ return out
 """
 )
 
-# KEYS: meta, sessions zset. ARGV: user_id, session_id, message prefix, session digest, drop_meta (0/1)
+# KEYS: meta, sessions zset.
+# ARGV: user_id, session_id, message prefix, session digest, drop_meta (0/1), vector prefix
 # Deletes the session's messages; with drop_meta also the session itself. Returns messages deleted.
 CLEAR = (
     "#!lua\n"
@@ -154,6 +166,7 @@ if m[1] ~= ARGV[1] or m[2] ~= ARGV[2] then return redis.error_reply('SESSIONMEM_
 local first, last = tonumber(m[3]), tonumber(m[4])
 local n = 0
 each_chunk('UNLINK', mp, first, last, nil, function(r) n = n + r end)
+each_chunk('UNLINK', ARGV[6], first, last, nil, nil)
 local now = now_ms()
 if drop then
   redis.call('UNLINK', meta)
@@ -166,7 +179,7 @@ return n
 """
 )
 
-# KEYS: sessions zset, user hash. ARGV: user_id, meta prefix, message prefix of the user.
+# KEYS: sessions zset, user hash. ARGV: user_id, meta prefix, message prefix, vector prefix of the user.
 # Deletes every key of the user. Returns {sessions deleted, messages deleted}.
 DELETE_USER = (
     "#!lua\n"
@@ -183,6 +196,7 @@ for _, sh in ipairs(shs) do
   if m[1] then
     if m[1] ~= ARGV[1] then return redis.error_reply('SESSIONMEM_ID_COLLISION session') end
     each_chunk('UNLINK', ARGV[3] .. sh .. ':', tonumber(m[2]), tonumber(m[3]), nil, function(r) n = n + r end)
+    each_chunk('UNLINK', ARGV[4] .. sh .. ':', tonumber(m[2]), tonumber(m[3]), nil, nil)
     redis.call('UNLINK', meta)
     sessions = sessions + 1
   end
@@ -192,7 +206,7 @@ return {sessions, n}
 """
 )
 
-# KEYS: sessions zset, user hash. ARGV: user_id, meta prefix, message prefix of the user.
+# KEYS: sessions zset, user hash. ARGV: user_id, meta prefix, message prefix, vector prefix of the user.
 # Returns, newest activity first, {session_id, created, last_active, message_count} per live
 # session, flattened; drops entries of sessions that expired.
 LIST_SESSIONS = (
@@ -220,10 +234,40 @@ return out
 """
 )
 
+# KEYS: meta of the session. ARGV: message prefix, vector prefix, user digest, session digest,
+#       model fingerprint, then (seq, type, vector blob) triples.
+# Stores vectors made by reindex() for messages that still exist, with their message's expiry,
+# and marks the messages as embedded with this model. Returns how many were stored.
+PUT_VECTORS = (
+    "#!lua\n"
+    + _PRELUDE
+    + r"""
+local mp, vp, uh, sh, fp = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local stored = 0
+for i = 6, #ARGV, 3 do
+  local seq = ARGV[i]
+  local k = mp .. seq
+  if redis.call('EXISTS', k) == 1 then
+    if ARGV[i + 2] ~= '' then  -- '' marks a message with no text to embed (a tool-call turn)
+      local vk = vp .. seq
+      local ts = redis.call('JSON.GET', k, '.ts')
+      redis.call('HSET', vk, 'v', ARGV[i + 2], 'uh', uh, 'sh', sh, 'type', ARGV[i + 1], 'm', fp, 'seq', seq, 'ts', ts)
+      local dl = redis.call('PEXPIRETIME', k)
+      if dl > 0 then redis.call('PEXPIREAT', vk, dl) else redis.call('PERSIST', vk) end
+    end
+    redis.call('JSON.SET', k, '$.emb', '"' .. fp .. '"')
+    stored = stored + 1
+  end
+end
+return stored
+"""
+)
+
 ALL = {
     "append": APPEND,
     "read": READ,
     "clear": CLEAR,
     "delete_user": DELETE_USER,
     "list_sessions": LIST_SESSIONS,
+    "put_vectors": PUT_VECTORS,
 }

@@ -7,9 +7,10 @@ from escaped word tokens only (see ``text_query``).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
-from langchain_sessionmem._keys import message_index_prefix
+from langchain_sessionmem._keys import message_index_prefix, vector_index_prefix
 from langchain_sessionmem.config import SessionMemConfig
 
 # (JSON path, attribute name, type, flags) of the message index.
@@ -20,7 +21,12 @@ MESSAGE_SCHEMA: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("$.seq", "seq", "NUMERIC", ("SORTABLE",)),
     ("$.ts", "ts", "NUMERIC", ("SORTABLE",)),
     ("$.text", "text", "TEXT", ()),
+    ("$.emb", "emb", "TAG", ("CASESENSITIVE",)),
 )
+
+# Hash fields of a message vector (key ``P v:{U}:S:<seq>``), all indexed by the vector index.
+VECTOR_TAGS = (("uh", "user"), ("sh", "session"), ("type", "type"), ("m", "m"))
+VECTOR_NUMERIC = ("seq", "ts")
 
 
 def create_index_args(config: SessionMemConfig) -> list[str]:
@@ -34,6 +40,31 @@ def create_index_args(config: SessionMemConfig) -> list[str]:
     for path, name, kind, flags in MESSAGE_SCHEMA:
         args += [path, "AS", name, kind, *flags]
     return args
+
+
+def create_vector_index_args(config: SessionMemConfig, dims: int) -> list[str]:
+    """FT.CREATE arguments for the vector index (HASH documents, FLOAT32/16 blobs)."""
+    args = ["FT.CREATE", config.vector_index_name, "ON", "HASH", "PREFIX", "1", vector_index_prefix(config.key_prefix)]
+    args += ["STOPWORDS", "0", "SCHEMA"]
+    for name, alias in VECTOR_TAGS:  # same attribute names as the message index: one filter syntax
+        args += [name, "AS", alias, "TAG", "CASESENSITIVE"]
+    for name in VECTOR_NUMERIC:
+        args += [name, "NUMERIC"]
+    params = ["TYPE", config.vector_dtype, "DIM", str(dims), "DISTANCE_METRIC", "COSINE"]
+    return [*args, "v", "VECTOR", config.vector_algorithm, str(len(params)), *params]
+
+
+def vector_index_dims(ft_info: Any) -> tuple[int, str, str] | None:
+    """(dims, dtype, algorithm) of the vector field of an existing vector index."""
+    info = _pairs(ft_info)
+    for attr in info.get("attributes", []):
+        d = _pairs(attr) if not isinstance(_s(attr), dict) else _s(attr)
+        if str(d.get("type")) == "VECTOR":
+            dims = d.get("dim") or d.get("DIM")
+            dtype = d.get("data_type") or d.get("DATA_TYPE") or d.get("type")
+            alg = d.get("algorithm") or d.get("ALGORITHM")
+            return int(str(dims)), str(dtype).upper(), str(alg).upper()
+    return None
 
 
 def _s(value: Any) -> Any:
@@ -79,19 +110,70 @@ def expected_signature(
     return "JSON", (message_index_prefix(config.key_prefix),), MESSAGE_SCHEMA
 
 
+# RediSearch's default stop-words plus the pronouns and auxiliaries of ordinary questions: left
+# out of text queries, which both ranks better and keeps queries away from the stop-word path
+# that crashes RediSearch 2.10.5 (the index itself has STOPWORDS 0).
+STOPWORDS = frozenset(
+    """a an and are as at be but by for if in into is it no not of on or such that the their then there these they
+    this to was will with i me my mine we our you your he him his she her its them what which who whom
+    when where why how do does did done have has had can could would should shall may might must am been
+    being were so than too very just about any all some one give tell say said please""".split()
+)
+
 _TOKEN = re.compile(r"\w+", re.UNICODE)
-_ESCAPE = re.compile(r"([^\w])", re.UNICODE)
 
 
 def text_query_terms(text: str, limit: int = 32) -> list[str]:
-    """Word tokens of ``text``, lower-cased and de-duplicated, at most ``limit``."""
+    """Word tokens of ``text`` for a full-text query: lower-cased, de-duplicated, no stop-words,
+    only word characters (so no query syntax can come through), at most ``limit``."""
     seen: dict[str, None] = {}
     for tok in _TOKEN.findall(text.lower()):
-        if tok not in seen:
+        if tok not in STOPWORDS and tok not in seen:
             seen[tok] = None
-        if len(seen) >= limit:
-            break
+            if len(seen) >= limit:
+                break
     return list(seen)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a search may return: one user, optionally one session, roles, a time window, and
+    the tail of the current session to leave out (already in the recent window)."""
+
+    uh: str
+    sh: str | None = None
+    types: tuple[str, ...] = ()
+    since_ms: int | None = None
+    until_ms: int | None = None
+    exclude_session: str | None = None
+    exclude_from_seq: int | None = None
+
+    def filter(self) -> str:
+        q = tag_filter(self.uh, self.sh)
+        if self.types:
+            q += " @type:{" + "|".join(_tag_value(t) for t in self.types) + "}"
+        if self.since_ms is not None or self.until_ms is not None:
+            lo = "-inf" if self.since_ms is None else str(self.since_ms)
+            hi = "+inf" if self.until_ms is None else str(self.until_ms)
+            q += f" @ts:[{lo} {hi}]"
+        if self.exclude_session is not None and self.exclude_from_seq is not None:
+            q += f" -(@session:{{{self.exclude_session}}} @seq:[{self.exclude_from_seq} +inf])"
+        return q
+
+
+def _tag_value(value: str) -> str:
+    """Escape a tag value (message types are library-chosen words, escaped all the same)."""
+    return re.sub(r"([^A-Za-z0-9_])", r"\\\1", value)
+
+
+def knn_query(scope: Scope, k: int, model_fp: str) -> str:
+    return f"({scope.filter()} @m:{{{model_fp}}})=>[KNN {k} @v $vec AS dist]"
+
+
+def text_query(scope: Scope, terms: list[str]) -> str | None:
+    if not terms:
+        return None
+    return f"{scope.filter()} @text:(" + "|".join(terms) + ")"
 
 
 def tag_filter(user_digest: str, session_digest: str | None = None) -> str:
@@ -100,3 +182,35 @@ def tag_filter(user_digest: str, session_digest: str | None = None) -> str:
     if session_digest is not None:
         q += f" @session:{{{session_digest}}}"
     return q
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One FT.SEARCH result: key, score (BM25 with WITHSCORES) and returned fields."""
+
+    key: str
+    score: float | None
+    fields: dict[str, Any]
+
+
+def parse_search(reply: Any, *, with_scores: bool = False, no_content: bool = False) -> tuple[int, list[Hit]]:
+    """(total, hits) of an FT.SEARCH reply, RESP2 (flat list) or RESP3 (map)."""
+    reply = _s(reply)
+    if isinstance(reply, dict):
+        hits = [
+            Hit(str(r["id"]), float(r["score"]) if "score" in r else None, dict(r.get("extra_attributes") or {}))
+            for r in reply.get("results", [])
+        ]
+        return int(reply.get("total_results", len(hits))), hits
+    total, rest, hits, i = int(reply[0]), reply[1:], [], 0
+    while i < len(rest):
+        key, i = str(rest[i]), i + 1
+        score = None
+        if with_scores:
+            score, i = float(rest[i]), i + 1
+        fields: dict[str, Any] = {}
+        if not no_content:
+            flat, i = rest[i] or [], i + 1
+            fields = {str(flat[j]): flat[j + 1] for j in range(0, len(flat) - 1, 2)}
+        hits.append(Hit(key, score, fields))
+    return total, hits

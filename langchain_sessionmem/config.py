@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Literal
 
 from langchain_sessionmem.errors import ConfigError
 
@@ -34,6 +35,21 @@ class SessionMemConfig:
     max_message_bytes: int = 4 * 1024 * 1024
     """Largest accepted message, measured as its stored UTF-8 JSON document."""
 
+    embed_message_types: frozenset[str] = field(default_factory=lambda: frozenset({"human", "ai"}))
+    """Message types embedded on write (``message.type``: human, ai, system, tool, chat, ...)."""
+
+    embed_template: str = "{text}"
+    """Text that is embedded; fields ``{text}``, ``{role}`` (name, else type), ``{type}``, ``{date}`` (UTC)."""
+
+    vector_dims: int | None = None
+    """Embedding size; None: measured once by ``setup()`` with one ``embed_query`` call."""
+
+    vector_dtype: Literal["FLOAT32", "FLOAT16"] = "FLOAT32"
+    """Stored vector type: 4 or 2 bytes per dimension."""
+
+    vector_algorithm: Literal["FLAT", "HNSW"] = "FLAT"
+    """Vector index: FLAT (exact) or HNSW (approximate, faster on very large indexes)."""
+
     def __post_init__(self) -> None:
         if not isinstance(self.key_prefix, str) or "{" in self.key_prefix or "}" in self.key_prefix:
             raise ConfigError(
@@ -52,6 +68,31 @@ class SessionMemConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ConfigError(f"{name} must be a positive int, got {value!r}")
+
+        if not isinstance(self.embed_message_types, frozenset) or not all(
+            isinstance(t, str) for t in self.embed_message_types
+        ):
+            raise ConfigError(f"embed_message_types must be a frozenset of str, got {self.embed_message_types!r}")
+        try:
+            self.embed_template.format(text="", role="", type="", date="")
+        except (KeyError, IndexError, ValueError, AttributeError) as exc:
+            raise ConfigError(
+                f"embed_template {self.embed_template!r} is not a template over {{text}}, {{role}}, {{type}}, "
+                f"{{date}}: {exc!r}"
+            ) from exc
+        if self.vector_dims is not None and (
+            isinstance(self.vector_dims, bool) or not isinstance(self.vector_dims, int) or self.vector_dims < 1
+        ):
+            raise ConfigError(f"vector_dims must be None or a positive int, got {self.vector_dims!r}")
+        if self.vector_dtype not in ("FLOAT32", "FLOAT16"):
+            raise ConfigError(f"vector_dtype must be 'FLOAT32' or 'FLOAT16', got {self.vector_dtype!r}")
+        if self.vector_algorithm not in ("FLAT", "HNSW"):
+            raise ConfigError(f"vector_algorithm must be 'FLAT' or 'HNSW', got {self.vector_algorithm!r}")
+
+    @property
+    def vector_index_name(self) -> str:
+        """Name of the RediSearch index over the message vectors."""
+        return f"{self.index_name}:vec"
 
     @property
     def ttl_ms(self) -> int:

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 
 import redis
 import redis.asyncio as aredis
 from langchain_core.chat_history import BaseChatMessageHistory
+from langchain_core.embeddings import Embeddings
 from langchain_core.messages import BaseMessage
 
-from langchain_sessionmem._backend import Backend
-from langchain_sessionmem._codec import decode_messages, encode_messages
+from langchain_sessionmem._backend import Backend, Op
+from langchain_sessionmem._codec import check_messages, decode_messages, encode_messages, mark_embedded
 from langchain_sessionmem._keys import SessionKeys, check_id
+from langchain_sessionmem._steps import Plan, adrive, drive
+from langchain_sessionmem._vectors import PENDING, fingerprint, pack, to_embed
 from langchain_sessionmem.config import SessionMemConfig
 from langchain_sessionmem.errors import ConfigError
 
 __all__ = ["RedisSessionHistory"]
+
+logger = logging.getLogger(__name__)
 
 Call = tuple[str, list[str], list[Any]]
 
@@ -67,6 +73,7 @@ class RedisSessionHistory(BaseChatMessageHistory):
         client: redis.Redis | None = None,
         async_client: aredis.Redis | None = None,
         config: SessionMemConfig | None = None,
+        embeddings: Embeddings | None = None,
         backend: Backend | None = None,
     ) -> None:
         """Create a history handle; no I/O happens here.
@@ -79,12 +86,14 @@ class RedisSessionHistory(BaseChatMessageHistory):
             client: A ``redis.Redis`` to use instead of one built from the URL.
             async_client: A ``redis.asyncio.Redis`` for the async methods.
             config: Shared settings; must match the other processes using the same data.
+            embeddings: When set, messages are embedded on write (one ``embed_documents`` call
+                per batch) so the retriever can find them.
             backend: Internal: the memory's shared clients. Prefer ``RedisSessionMemory.history``.
 
         Raises:
             InvalidIdError: An id is not a non-empty str within the length limit.
         """
-        self._backend = backend or Backend(redis_url, client, async_client, config)
+        self._backend = backend or Backend(redis_url, client, async_client, config, embeddings)
         cfg = self._backend.config
         self.user_id = check_id("user_id", user_id, cfg.max_id_length)
         self.session_id = check_id("session_id", session_id, cfg.max_id_length)
@@ -98,20 +107,54 @@ class RedisSessionHistory(BaseChatMessageHistory):
     def _ids(self) -> list[Any]:
         return [self.user_id, self.session_id, self._keys.message_prefix]
 
-    def _append_call(self, messages: Sequence[BaseMessage]) -> Call | None:
-        cfg = self._backend.config
-        docs = encode_messages(messages, self._keys.user.uh, self._keys.sh, cfg.max_message_bytes)
+    def _append_plan(self, messages: Sequence[BaseMessage]) -> Plan[None]:
+        """Validate and encode, embed what is embeddable (one call), then append in one script.
+
+        A failed embedding call does not lose the batch: its messages are stored marked
+        ``pending`` and ``RedisSessionMemory.reindex()`` embeds them later.
+        """
+        cfg, backend, keys = self._backend.config, self._backend, self._keys
+        msgs = check_messages(messages)
+        docs = encode_messages(msgs, keys.user.uh, keys.sh, cfg.max_message_bytes)
         if not docs:
-            return None
-        keys = [self._keys.meta, self._keys.user.sessions, self._keys.user.user]
-        return "append", keys, [*self._ids(), self._keys.sh, cfg.ttl_ms, cfg.max_age_ms, *docs]
+            return
+        plain, fp = list(docs), ""
+        blobs: list[bytes | str] = [""] * len(docs)
+        positions, texts = to_embed(msgs, cfg) if backend.embeddings is not None else ([], [])
+        if positions:
+            try:
+                vectors = yield (Op.EMBED_DOCUMENTS, texts)
+                if len(vectors) != len(texts):
+                    raise ValueError(f"{len(texts)} texts were sent, {len(vectors)} vectors came back")
+                dims = len(vectors[0])
+                fp = fingerprint(backend.embeddings, dims, cfg)  # type: ignore[arg-type]
+                for i, vector in zip(positions, vectors, strict=True):
+                    blobs[i] = pack(vector, cfg.vector_dtype, dims)
+                    docs[i] = mark_embedded(plain[i], fp)
+            except Exception as exc:  # the provider's failure must not lose the conversation
+                logger.warning(
+                    "embedding %d message(s) of session %r failed (%r); they are stored and marked "
+                    "pending: run memory.reindex() to embed them",
+                    len(positions),
+                    self.session_id,
+                    exc,
+                )
+                for i in positions:
+                    blobs[i] = ""
+                    docs[i] = mark_embedded(plain[i], PENDING)
+        script_keys = [keys.meta, keys.user.sessions, keys.user.user]
+        args = [*self._ids(), keys.sh, cfg.ttl_ms, cfg.max_age_ms, keys.vector_prefix, keys.user.uh, fp, len(docs)]
+        args += docs
+        for m, blob in zip(msgs, blobs, strict=True):
+            args += [m.type, blob]
+        yield (Op.SCRIPT, "append", script_keys, args)
 
     def _read_call(self, k: int = -1, after_seq: int = 0) -> Call:
         return "read", [self._keys.meta], [*self._ids(), k, after_seq]
 
     def _clear_call(self, drop_session: bool) -> Call:
         keys = [self._keys.meta, self._keys.user.sessions]
-        return "clear", keys, [*self._ids(), self._keys.sh, int(drop_session)]
+        return "clear", keys, [*self._ids(), self._keys.sh, int(drop_session), self._keys.vector_prefix]
 
     @staticmethod
     def _messages_of(reply: list[Any]) -> list[BaseMessage]:
@@ -135,9 +178,7 @@ class RedisSessionHistory(BaseChatMessageHistory):
             InvalidMessageError: An item is not a BaseMessage (nothing is stored).
             MessageSerializationError: A message cannot be stored as JSON (nothing is stored).
         """
-        call = self._append_call(messages)
-        if call is not None:
-            self._backend.run(*call)
+        drive(self._append_plan(messages), self._backend.execute)
 
     def clear(self) -> None:
         """Delete the session's messages (its settings and metadata stay)."""
@@ -159,9 +200,7 @@ class RedisSessionHistory(BaseChatMessageHistory):
 
     async def aadd_messages(self, messages: Sequence[BaseMessage]) -> None:
         """Async twin of ``add_messages``."""
-        call = self._append_call(messages)
-        if call is not None:
-            await self._backend.arun(*call)
+        await adrive(self._append_plan(messages), self._backend.aexecute)
 
     async def aclear(self) -> None:
         """Async twin of ``clear``."""

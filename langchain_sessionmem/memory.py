@@ -3,24 +3,40 @@ histories, wires RunnableWithMessageHistory, and administers users and sessions.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import sys
+from collections import defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import redis
 import redis.asyncio as aredis
+from langchain_core.embeddings import Embeddings
 from langchain_core.runnables import Runnable
 from langchain_core.runnables.history import RunnableWithMessageHistory
 from langchain_core.runnables.utils import ConfigurableFieldSpec
 
-from langchain_sessionmem._backend import Backend
-from langchain_sessionmem._keys import UserKeys, check_id
-from langchain_sessionmem._search import create_index_args, expected_signature, schema_signature
+from langchain_sessionmem._backend import Backend, Op
+from langchain_sessionmem._codec import decode_stored
+from langchain_sessionmem._keys import SessionKeys, UserKeys, check_id, parse_message_key
+from langchain_sessionmem._scripts import PUT_VECTORS
+from langchain_sessionmem._search import (
+    create_index_args,
+    create_vector_index_args,
+    expected_signature,
+    parse_search,
+    schema_signature,
+    vector_index_dims,
+)
 from langchain_sessionmem._steps import Plan, adrive, drive
+from langchain_sessionmem._vectors import embed_text, fingerprint, pack
 from langchain_sessionmem.config import SessionMemConfig
 from langchain_sessionmem.errors import IndexSchemaMismatchError, RedisCommandError
 from langchain_sessionmem.history import RedisSessionHistory
+
+if TYPE_CHECKING:
+    from langchain_sessionmem.retriever import RedisSessionHistoryRetriever
 
 __all__ = ["RedisSessionMemory", "SessionInfo"]
 
@@ -42,6 +58,21 @@ def _text(value: Any) -> str:
 
 def _ms_to_dt(value: Any) -> datetime:
     return datetime.fromtimestamp(int(value) / 1000, tz=timezone.utc)
+
+
+def _progress(progress: bool | Callable[[int, int], None]) -> Callable[[int, int], None] | None:
+    if callable(progress):
+        return progress
+    if not progress:
+        return None
+
+    def bar(done: int, total: int) -> None:
+        width = 30
+        filled = width * done // max(total, 1)
+        sys.stderr.write(f"\rreindex [{'#' * filled}{'.' * (width - filled)}] {done}/{total} messages")
+        sys.stderr.flush()
+
+    return bar
 
 
 def _is_missing_index(exc: Exception) -> bool:
@@ -84,6 +115,7 @@ class RedisSessionMemory:
         client: redis.Redis | None = None,
         async_client: aredis.Redis | None = None,
         config: SessionMemConfig | None = None,
+        embeddings: Embeddings | None = None,
     ) -> None:
         """Create the memory; no I/O happens here.
 
@@ -94,8 +126,10 @@ class RedisSessionMemory:
             client: A ``redis.Redis`` to use for the sync API instead of one built from the URL.
             async_client: A ``redis.asyncio.Redis`` for the async API.
             config: Key prefix, index name, TTLs and limits shared by everything this memory makes.
+            embeddings: Any LangChain ``Embeddings``; when set, messages are embedded on write
+                and ``as_retriever`` can search them by meaning.
         """
-        self._backend = Backend(redis_url, client, async_client, config)
+        self._backend = Backend(redis_url, client, async_client, config, embeddings)
 
     @property
     def config(self) -> SessionMemConfig:
@@ -112,6 +146,7 @@ class RedisSessionMemory:
         # Probe both modules (an unknown command is translated to ModulesMissingError).
         yield ("JSON.TYPE", f"{cfg.key_prefix}probe")
         yield ("FT._LIST",)
+        info: Any = None
         try:
             info = yield ("FT.INFO", cfg.index_name)
         except Exception as exc:
@@ -119,34 +154,71 @@ class RedisSessionMemory:
                 raise
             try:
                 yield tuple(create_index_args(cfg))
-                return
             except Exception as exc2:  # another process created it first: verify theirs
                 if "already exists" not in str(exc2).lower():
                     raise
-            info = yield ("FT.INFO", cfg.index_name)
-        found, want = schema_signature(info), expected_signature(cfg)
-        if found != want:
+                info = yield ("FT.INFO", cfg.index_name)
+        if info is not None:
+            found, want = schema_signature(info), expected_signature(cfg)
+            if found != want:
+                raise IndexSchemaMismatchError(
+                    f"index {cfg.index_name!r} on {self._backend.url} exists with another schema: found "
+                    f"{found!r}, this version needs {want!r}. Use another SessionMemConfig.index_name, or drop "
+                    f"the old index with `FT.DROPINDEX {cfg.index_name}` (documents are kept) and call setup() again"
+                )
+        if self._backend.embeddings is None:
+            return
+        dims = yield from self._dims_plan()
+        current = yield from self._vector_index_plan()
+        if current is None:
+            yield from self._create_vector_index_plan(dims)
+        elif current != (dims, cfg.vector_dtype, cfg.vector_algorithm):
             raise IndexSchemaMismatchError(
-                f"index {cfg.index_name!r} on {self._backend.url} exists with another schema: found "
-                f"{found!r}, this version needs {want!r}. Use another SessionMemConfig.index_name, or "
-                f"drop the old index with `FT.DROPINDEX {cfg.index_name}` (documents are kept) and call setup() again"
+                f"vector index {cfg.vector_index_name!r} holds {current!r} (dims, type, algorithm) but the "
+                f"embeddings and config give {(dims, cfg.vector_dtype, cfg.vector_algorithm)!r}: the embedding model "
+                "changed. Run memory.reindex(), which rebuilds the vector index and re-embeds every message"
             )
+
+    def _dims_plan(self) -> Plan[int]:
+        if self.config.vector_dims is not None:
+            return self.config.vector_dims
+        return len((yield (Op.EMBED_QUERY, "dimension probe")))
+
+    def _vector_index_plan(self) -> Plan[tuple[int, str, str] | None]:
+        try:
+            info = yield ("FT.INFO", self.config.vector_index_name)
+        except Exception as exc:
+            if not _is_missing_index(exc):
+                raise
+            return None
+        return vector_index_dims(info)
+
+    def _create_vector_index_plan(self, dims: int) -> Plan[None]:
+        try:
+            yield tuple(create_vector_index_args(self.config, dims))
+        except Exception as exc:  # created by another process meanwhile
+            if "already exists" not in str(exc).lower():
+                raise
 
     def setup(self) -> None:
         """Check the server has RedisJSON and RediSearch; create the index or verify its schema.
 
         Idempotent and safe when many processes call it at once.
 
+        With embeddings, also creates or verifies the vector index (one ``embed_query`` call
+        measures the dimension unless ``config.vector_dims`` is set).
+
         Raises:
             ModulesMissingError: The server lacks RedisJSON or RediSearch.
-            IndexSchemaMismatchError: An index of this name exists with another schema.
+            IndexSchemaMismatchError: An index of this name exists with another schema, or the
+                vector index was built for another embedding size (run ``reindex()``).
             RedisUnavailableError: The server cannot be reached.
         """
-        drive(self._setup_plan(), self._backend.command)
+        drive(self._setup_plan(), self._backend.execute)
 
     async def asetup(self) -> None:
         """Async twin of ``setup``."""
-        await adrive(self._setup_plan(), self._backend.acommand)
+        await adrive(self._setup_plan(), self._backend.aexecute)
 
     # -- histories -----------------------------------------------------------------------------
 
@@ -157,6 +229,88 @@ class RedisSessionMemory:
             InvalidIdError: An id is not a non-empty str within ``config.max_id_length``.
         """
         return RedisSessionHistory(user_id, session_id, backend=self._backend)
+
+    @property
+    def embeddings(self) -> Embeddings | None:
+        """The embeddings messages are embedded with on write, if any."""
+        return self._backend.embeddings
+
+    def as_retriever(self, **kwargs: Any) -> RedisSessionHistoryRetriever:
+        """A retriever over this memory's messages; ``kwargs`` are its fields (``user_id``,
+        ``session_id``, ``k``, ``search_type``, ...), see RedisSessionHistoryRetriever."""
+        from langchain_sessionmem.retriever import RedisSessionHistoryRetriever
+
+        return RedisSessionHistoryRetriever(memory=self, **kwargs)
+
+    # -- reindex -------------------------------------------------------------------------------
+
+    def _reindex_plan(self, batch_size: int, progress: Callable[[int, int], None] | None) -> Plan[int]:
+        cfg, emb = self.config, self._backend.embeddings
+        if emb is None:
+            self._backend._embedder()  # raises the ConfigError that explains
+        dims = yield from self._dims_plan()
+        fp = fingerprint(emb, dims, cfg)  # type: ignore[arg-type]
+        current = yield from self._vector_index_plan()
+        if current != (dims, cfg.vector_dtype, cfg.vector_algorithm):
+            if current is not None:
+                yield ("FT.DROPINDEX", cfg.vector_index_name)  # vectors are overwritten below
+            yield from self._create_vector_index_plan(dims)
+        if not cfg.embed_message_types:
+            return 0
+        types = "|".join(sorted(cfg.embed_message_types))
+        query = f"@type:{{{types}}} -@emb:{{{fp}}}"
+        done, total, idle = 0, 0, 0
+        while idle < 3:
+            reply = yield ("FT.SEARCH", cfg.index_name, query, "LIMIT", 0, batch_size, "RETURN", 1, "$", "DIALECT", 2)
+            found, hits = parse_search(reply)
+            if not hits:
+                break
+            total = max(total, done + found)
+            groups: dict[tuple[str, str], list[tuple[int, str, str]]] = defaultdict(list)
+            texts: list[str] = []
+            for hit in hits:
+                stored = decode_stored(hit.fields["$"])
+                when = datetime.fromtimestamp(stored.timestamp_ms / 1000, tz=timezone.utc)
+                text = embed_text(stored.message, cfg.embed_template, when)
+                uh, sh, seq = parse_message_key(hit.key)
+                groups[(uh, sh)].append((seq, stored.message.type, text))
+                if text:
+                    texts.append(text)
+            vectors = iter((yield (Op.EMBED_DOCUMENTS, texts)) if texts else [])
+            cmds = []
+            for (uh, sh), rows in groups.items():
+                keys = SessionKeys(UserKeys(cfg.key_prefix, "", uh), "", sh)
+                args: list[Any] = [keys.message_prefix, keys.vector_prefix, uh, sh, fp]
+                for seq, mtype, text in rows:
+                    args += [seq, mtype, pack(next(vectors), cfg.vector_dtype, dims) if text else ""]
+                cmds.append(("EVAL", PUT_VECTORS, 1, keys.meta, *args))
+            stored_now = sum(int(n) for n in (yield (Op.PIPELINE, cmds)))
+            done += stored_now
+            idle = idle + 1 if stored_now == 0 else 0
+            if progress is not None:
+                progress(done, total)
+        return done
+
+    def reindex(self, *, batch_size: int = 256, progress: bool | Callable[[int, int], None] = True) -> int:
+        """Embed every message that has no vector from the current model, in batches.
+
+        Fills in messages whose embedding failed on write (marked pending), messages written
+        before embeddings were configured, and, after a change of embedding model, dimension or
+        template, every message (the vector index is rebuilt when the dimension changes). Queries
+        never mix vectors of two models: each vector is tagged with its model's fingerprint.
+
+        Args:
+            batch_size: Messages per ``embed_documents`` call.
+            progress: True prints a progress line to stderr; or a callback ``(done, total)``.
+
+        Returns:
+            The number of messages embedded.
+        """
+        return drive(self._reindex_plan(batch_size, _progress(progress)), self._backend.execute)
+
+    async def areindex(self, *, batch_size: int = 256, progress: bool | Callable[[int, int], None] = True) -> int:
+        """Async twin of ``reindex`` (uses ``aembed_documents``)."""
+        return await adrive(self._reindex_plan(batch_size, _progress(progress)), self._backend.aexecute)
 
     def get_session_history(self, user_id: str, session_id: str) -> RedisSessionHistory:
         """Factory for RunnableWithMessageHistory; its parameter names match the field specs."""
@@ -206,7 +360,7 @@ class RedisSessionMemory:
 
     def _user_call(self, user_id: str) -> tuple[list[str], list[Any]]:
         u = self._user(user_id)
-        return [u.sessions, u.user], [user_id, u.meta_prefix, u.message_prefix]
+        return [u.sessions, u.user], [user_id, u.meta_prefix, u.message_prefix, u.vector_prefix]
 
     @staticmethod
     def _sessions_of(user_id: str, reply: list[Any]) -> list[SessionInfo]:

@@ -15,7 +15,15 @@ from langchain_sessionmem import (
     SessionMemConfig,
 )
 from langchain_sessionmem._keys import SessionKeys, check_id, session_digest, user_digest
-from langchain_sessionmem._search import create_index_args, schema_signature, tag_filter, text_query_terms
+from langchain_sessionmem._search import (
+    Scope,
+    create_index_args,
+    knn_query,
+    schema_signature,
+    tag_filter,
+    text_query,
+    text_query_terms,
+)
 from langchain_sessionmem.errors import redact_url, translate_redis_errors
 
 
@@ -140,7 +148,17 @@ def test_index_schema_signature_reads_resp2_and_resp3_replies() -> None:
     assert "STOPWORDS" in create_index_args(cfg)
 
 
-def test_text_query_terms_are_bare_words() -> None:
-    assert text_query_terms("What are the new shoes that Melanie got used for? @x:{y} -z|*") == [
-        "what", "are", "the", "new", "shoes", "that", "melanie", "got", "used", "for", "x", "y", "z",
-    ]  # fmt: skip
+def test_text_query_terms_are_bare_words_without_stop_words() -> None:
+    terms = text_query_terms("What are the new shoes that Melanie got used for? @x:{y} -z|* the|for|melanie")
+    assert terms == ["new", "shoes", "melanie", "got", "used", "x", "y", "z"]
+    assert all(t.isalnum() or "_" in t for t in terms)
+
+
+def test_scope_filter_and_queries_use_digests_and_escaped_types() -> None:
+    scope = Scope("ab", "cd", ("human", "AIMessageChunk"), 5, None, "cd", 10)
+    assert scope.filter() == (
+        "@user:{ab} @session:{cd} @type:{human|AIMessageChunk} @ts:[5 +inf] -(@session:{cd} @seq:[10 +inf])"
+    )
+    assert knn_query(Scope("ab"), 3, "f00") == "(@user:{ab} @m:{f00})=>[KNN 3 @v $vec AS dist]"
+    assert text_query(Scope("ab"), []) is None
+    assert text_query(Scope("ab"), ["avocado", "toast"]) == "@user:{ab} @text:(avocado|toast)"

@@ -1,0 +1,69 @@
+"""Embedding text, vector packing and the embedding-model fingerprint. Pure: no I/O."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import struct
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+from langchain_core.embeddings import Embeddings
+from langchain_core.messages import BaseMessage
+
+from langchain_sessionmem._codec import content_text
+from langchain_sessionmem.config import SessionMemConfig
+from langchain_sessionmem.errors import ConfigError
+
+PENDING = "pending"  # ``emb`` value of a message whose embedding failed; reindex() fills it in
+
+
+def role_of(message: BaseMessage) -> str:
+    return message.name or getattr(message, "role", None) or message.type
+
+
+def embed_text(message: BaseMessage, template: str, now: datetime | None = None) -> str:
+    """The text embedded for ``message``; empty when the message has no text (tool-call turns)."""
+    text = content_text(message.content)
+    if not text.strip():
+        return ""
+    day = (now or datetime.now(timezone.utc)).strftime("%Y-%m-%d")
+    return template.format(text=text, role=role_of(message), type=message.type, date=day)
+
+
+def to_embed(messages: Sequence[BaseMessage], config: SessionMemConfig) -> tuple[list[int], list[str]]:
+    """Positions and texts of the messages of a batch that get a vector."""
+    now = datetime.now(timezone.utc)
+    positions, texts = [], []
+    for i, m in enumerate(messages):
+        if m.type in config.embed_message_types:
+            text = embed_text(m, config.embed_template, now)
+            if text:
+                positions.append(i)
+                texts.append(text)
+    return positions, texts
+
+
+def pack(vector: Sequence[float], dtype: str, dims: int) -> bytes:
+    """A vector as the little-endian blob RediSearch stores (FLOAT32 or FLOAT16)."""
+    if len(vector) != dims:
+        raise ConfigError(
+            f"the embeddings returned a {len(vector)}-dimensional vector, the index holds {dims}; "
+            "the model changed: run memory.reindex() to rebuild the vectors"
+        )
+    if not all(math.isfinite(x) for x in vector):
+        raise ConfigError("the embeddings returned a vector with NaN or infinite values")
+    return struct.pack(f"<{dims}{'f' if dtype == 'FLOAT32' else 'e'}", *vector)
+
+
+def model_name(embeddings: Embeddings) -> str:
+    cls = type(embeddings)
+    name: Any = getattr(embeddings, "model", None) or getattr(embeddings, "model_name", None) or ""
+    return f"{cls.__module__}.{cls.__qualname__}:{name}"
+
+
+def fingerprint(embeddings: Embeddings, dims: int, config: SessionMemConfig) -> str:
+    """Short id of (model, dims, template): vectors with another fingerprint are never mixed in."""
+    raw = f"{model_name(embeddings)}|{dims}|{config.vector_dtype}|{config.embed_template}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:12]

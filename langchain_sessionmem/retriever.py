@@ -1,0 +1,295 @@
+"""RedisSessionHistoryRetriever: the past messages of a user that matter for the current prompt."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+from langchain_core.callbacks import AsyncCallbackManagerForRetrieverRun, CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.messages import message_to_dict
+from langchain_core.retrievers import BaseRetriever
+from langchain_core.runnables import RunnableConfig
+from pydantic import ConfigDict, Field, ValidationError
+
+from langchain_sessionmem._backend import Op
+from langchain_sessionmem._codec import StoredMessage, content_text, decode_stored
+from langchain_sessionmem._keys import SessionKeys, UserKeys, check_id, parse_message_key
+from langchain_sessionmem._search import Scope, knn_query, parse_search, text_query, text_query_terms
+from langchain_sessionmem._steps import Plan, adrive, drive
+from langchain_sessionmem._vectors import fingerprint, pack, role_of
+from langchain_sessionmem.errors import ConfigError
+from langchain_sessionmem.memory import RedisSessionMemory
+
+__all__ = ["RedisSessionHistoryRetriever"]
+
+RRF_K = 60  # reciprocal rank fusion constant (Cormack et al.)
+_IDS = ("user_id", "session_id")
+
+
+class RedisSessionHistoryRetriever(BaseRetriever):
+    """Finds the past messages of one user that matter for a query: by meaning (vector KNN
+    filtered to the user), by words (BM25), or both fused (reciprocal rank fusion).
+
+    Setup:
+        A ``RedisSessionMemory`` created with ``embeddings=`` (for similarity and hybrid search)
+        and ``setup()`` called once.
+
+    Instantiate:
+        .. code-block:: python
+
+            retriever = memory.as_retriever(k=4, search_type="hybrid", neighbors=1, exclude_recent=6)
+
+    Usage:
+        .. code-block:: python
+
+            retriever.invoke("give me the avocado one", user_id="alice", session_id="breakfast")
+            # or, inside a chain, from the same config RunnableWithMessageHistory reads:
+            retriever.invoke("...", config={"configurable": {"user_id": "alice", "session_id": "breakfast"}})
+
+    Each ``Document`` has the message text as ``page_content`` and metadata ``user_id``,
+    ``session_id``, ``seq`` (1-based position in its session), ``timestamp`` (ISO, UTC),
+    ``type``, ``role``, ``message_id``, ``score`` (higher is better; None for neighbours),
+    ``distance`` (cosine, vector hits), ``match`` (``seed``, ``neighbor`` or ``recent``) and
+    ``message`` (``message_to_dict`` output, for ``messages_from_dict``).
+
+    Order: with ``order="score"`` seeds come best first, each followed by its neighbours in
+    chronological order; with ``order="chronological"`` everything is sorted by time.
+    A search only ever reads the one user's data: every query is filtered by the user's digest.
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    memory: RedisSessionMemory
+    """The memory whose messages are searched."""
+    user_id: str | None = None
+    """User whose messages are searched; if None, taken from ``config["configurable"]["user_id"]``."""
+    session_id: str | None = None
+    """Current session (for ``exclude_recent`` and ``fallback``, and the search scope unless
+    ``all_sessions``); if None, taken from ``config["configurable"]``; if still None, all sessions."""
+    all_sessions: bool = False
+    """Search every session of the user, not only the current one."""
+    k: int = Field(default=4, ge=1)
+    """Number of matching messages (seeds) returned; neighbours come on top of them."""
+    search_type: Literal["similarity", "hybrid", "text"] = "similarity"
+    """similarity: vector KNN; text: BM25 full text; hybrid: both, fused by reciprocal rank."""
+    distance_threshold: float | None = Field(default=None, ge=0, le=2)
+    """Keep vector hits whose cosine distance is at most this (0 identical, 2 opposite)."""
+    message_types: tuple[str, ...] | None = None
+    """Only these message types (e.g. ``("human",)``); None: every embedded type."""
+    since: datetime | None = None
+    """Only messages written at or after this time."""
+    until: datetime | None = None
+    """Only messages written at or before this time."""
+    exclude_recent: int = Field(default=0, ge=0)
+    """Leave out the last n messages of the current session (the recent window has them)."""
+    neighbors: int = Field(default=0, ge=0)
+    """Add n messages before and after each hit from its session (e.g. the answer to a question)."""
+    fallback: bool = False
+    """When nothing matches, return the current session's last k messages instead."""
+    recency_half_life_seconds: float | None = Field(default=None, gt=0)
+    """Weight scores by age: a message this old counts half as much. None: no weighting."""
+    order: Literal["score", "chronological"] = "score"
+    """Result order, see the class docstring."""
+
+    # -- entry points --------------------------------------------------------------------------
+
+    def invoke(self, input: str, config: RunnableConfig | None = None, **kwargs: Any) -> list[Document]:
+        return super().invoke(input, config, **_with_config_ids(config, kwargs))
+
+    async def ainvoke(self, input: str, config: RunnableConfig | None = None, **kwargs: Any) -> list[Document]:
+        return await super().ainvoke(input, config, **_with_config_ids(config, kwargs))
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun, **kwargs: Any
+    ) -> list[Document]:
+        settings = self._settings(kwargs)
+        return drive(settings._plan(query), settings.memory._backend.execute)
+
+    async def _aget_relevant_documents(
+        self, query: str, *, run_manager: AsyncCallbackManagerForRetrieverRun, **kwargs: Any
+    ) -> list[Document]:
+        settings = self._settings(kwargs)
+        return await adrive(settings._plan(query), settings.memory._backend.aexecute)
+
+    def _settings(self, overrides: dict[str, Any]) -> RedisSessionHistoryRetriever:
+        """This retriever with per-call overrides (``invoke(q, k=2)``), validated like fields."""
+        if not overrides:
+            return self
+        fields = set(type(self).model_fields) - {"memory", "callbacks", "tags", "metadata"}
+        unknown = set(overrides) - fields
+        if unknown:
+            raise ConfigError(f"unknown retriever option(s) {sorted(unknown)}; options are {sorted(fields)}")
+        try:
+            return type(self).model_validate({**{f: getattr(self, f) for f in type(self).model_fields}, **overrides})
+        except ValidationError as exc:
+            raise ConfigError(f"invalid retriever option: {exc}") from exc
+
+    # -- the search, written once for both APIs ------------------------------------------------
+
+    def _plan(self, query: str) -> Plan[list[Document]]:
+        memory, cfg = self.memory, self.memory.config
+        if self.user_id is None:
+            raise ConfigError(
+                "the retriever needs a user_id: pass user_id=... or config={'configurable': {'user_id': ...}}"
+            )
+        user = UserKeys.of(cfg.key_prefix, check_id("user_id", self.user_id, cfg.max_id_length))
+        session = None
+        if self.session_id is not None:
+            check_id("session_id", self.session_id, cfg.max_id_length)
+            session = SessionKeys.of(cfg.key_prefix, self.user_id, self.session_id)
+
+        exclude_from = None
+        if self.exclude_recent and session is not None:
+            last = (yield ("HGET", session.meta, "seq")) or 0
+            exclude_from = int(last) - self.exclude_recent + 1
+        scope = Scope(
+            uh=user.uh,
+            sh=None if (self.all_sessions or session is None) else session.sh,
+            types=tuple(self.message_types or ()),
+            since_ms=_ms(self.since),
+            until_ms=_ms(self.until),
+            exclude_session=session.sh if session is not None and exclude_from is not None else None,
+            exclude_from_seq=exclude_from,
+        )
+        fetch = self.k if self.search_type == "similarity" and not self.recency_half_life_seconds else 4 * self.k
+        searches: list[tuple[Any, ...]] = []
+        if self.search_type in ("similarity", "hybrid"):
+            vector = yield (Op.EMBED_QUERY, query)
+            fp = fingerprint(memory._backend._embedder(), len(vector), cfg)
+            blob = pack(vector, cfg.vector_dtype, len(vector))
+            searches.append(
+                ("FT.SEARCH", cfg.vector_index_name, knn_query(scope, fetch, fp), "PARAMS", 2, "vec", blob,
+                 "SORTBY", "dist", "ASC", "RETURN", 2, "dist", "ts", "LIMIT", 0, fetch, "DIALECT", 2)
+            )  # fmt: skip
+        if self.search_type in ("text", "hybrid"):
+            text = text_query(scope, text_query_terms(query))
+            if text is not None:
+                searches.append(
+                    ("FT.SEARCH", cfg.index_name, text, "WITHSCORES", "SCORER", "BM25", "RETURN", 1, "ts",
+                     "LIMIT", 0, fetch, "DIALECT", 2)
+                )  # fmt: skip
+        replies = (yield (Op.PIPELINE, searches)) if searches else []
+        seeds = self._rank(replies)
+
+        if not seeds:
+            if self.fallback and session is not None:
+                history = memory.history(self.user_id, session.session_id)
+                reply = yield (Op.SCRIPT, *history._read_call(self.k))
+                recent = [decode_stored(raw) for raw in (reply or [])[3:]]
+                return [_document(self.user_id, self.session_id, s, None, None, "recent") for s in recent]
+            return []
+        return (yield from self._load(user, seeds))
+
+    def _rank(self, replies: list[Any]) -> list[tuple[tuple[str, int], float, float | None]]:
+        """Best ``k`` (key, score, distance) from the search replies, after threshold and recency."""
+        scores: dict[tuple[str, int], float] = {}
+        distances: dict[tuple[str, int], float] = {}
+        stamps: dict[tuple[str, int], int] = {}
+        kinds = [t for t in ("similarity", "text") if self.search_type in (t, "hybrid")]
+        for kind, reply in zip(kinds, replies, strict=False):
+            _, hits = parse_search(reply, with_scores=(kind == "text"))
+            rank = 0
+            for hit in hits:
+                _, sh, seq = parse_message_key(hit.key)
+                key = (sh, seq)
+                stamps[key] = int(float(hit.fields.get("ts", 0) or 0))
+                if kind == "similarity":
+                    dist = float(hit.fields["dist"])
+                    if self.distance_threshold is not None and dist > self.distance_threshold:
+                        continue
+                    distances[key] = dist
+                    own = 1.0 - dist
+                else:
+                    own = hit.score or 0.0
+                rank += 1
+                fused = 1.0 / (RRF_K + rank) if self.search_type == "hybrid" else own
+                scores[key] = scores.get(key, 0.0) + fused
+        if self.recency_half_life_seconds:
+            now_ms = time.time() * 1000
+            for key in scores:
+                age_s = max(0.0, (now_ms - stamps[key]) / 1000)
+                scores[key] *= 0.5 ** (age_s / self.recency_half_life_seconds)
+        best = sorted(scores, key=lambda key: scores[key], reverse=True)[: self.k]
+        return [(key, scores[key], distances.get(key)) for key in best]
+
+    def _load(self, user: UserKeys, seeds: list[tuple[tuple[str, int], float, float | None]]) -> Plan[list[Document]]:
+        """Fetch the seeds, their neighbours and their sessions' ids in one round trip."""
+        wanted: dict[tuple[str, int], tuple[str, float | None, float | None]] = {}
+        for (sh, seq), score, dist in seeds:
+            wanted[(sh, seq)] = ("seed", score, dist)
+        for (sh, seq), _, _ in seeds:
+            for d in range(-self.neighbors, self.neighbors + 1):
+                if seq + d >= 1:
+                    wanted.setdefault((sh, seq + d), ("neighbor", None, None))
+        keys = list(wanted)
+        sessions = list(dict.fromkeys(sh for sh, _ in keys))
+        prefix = user.message_prefix
+        cmds: list[tuple[Any, ...]] = [("JSON.MGET", *[f"{prefix}{sh}:{seq}" for sh, seq in keys], ".")]
+        cmds += [("HMGET", f"{user.meta_prefix}{sh}", "uid", "sid") for sh in sessions]
+        replies = yield (Op.PIPELINE, cmds)
+        session_ids = {}
+        for sh, (uid, sid) in zip(sessions, replies[1:], strict=True):
+            if uid is not None and _str(uid) == self.user_id:  # expired sessions and collisions drop out
+                session_ids[sh] = _str(sid)
+        docs: dict[tuple[str, int], Document] = {}
+        for key, raw in zip(keys, replies[0], strict=True):
+            if raw is None or key[0] not in session_ids:
+                continue
+            match, seed_score, dist = wanted[key]
+            docs[key] = _document(self.user_id, session_ids[key[0]], decode_stored(raw), seed_score, dist, match)
+        if self.order == "chronological":
+            return sorted(docs.values(), key=lambda d: (d.metadata["timestamp_ms"], d.metadata["seq"]))
+        out: list[Document] = []
+        placed: set[tuple[str, int]] = set()
+        for (sh, seq), _, _ in seeds:
+            if (sh, seq) not in docs:
+                continue
+            for d in range(-self.neighbors, self.neighbors + 1):
+                key = (sh, seq + d)
+                if key in docs and key not in placed:
+                    placed.add(key)
+                    out.append(docs[key])
+        return out
+
+
+def _with_config_ids(config: RunnableConfig | None, kwargs: dict[str, Any]) -> dict[str, Any]:
+    configurable = (config or {}).get("configurable") or {}
+    return {**{k: configurable[k] for k in _IDS if configurable.get(k) is not None}, **kwargs}
+
+
+def _ms(when: datetime | None) -> int | None:
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return int(when.timestamp() * 1000)
+
+
+def _str(value: Any) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+
+def _document(
+    user_id: str | None, session_id: str | None, stored: StoredMessage, score: float | None,
+    distance: float | None, match: str,
+) -> Document:  # fmt: skip
+    message = stored.message
+    return Document(
+        page_content=content_text(message.content),
+        metadata={
+            "user_id": user_id,
+            "session_id": session_id,
+            "seq": stored.seq,
+            "timestamp": datetime.fromtimestamp(stored.timestamp_ms / 1000, tz=timezone.utc).isoformat(),
+            "timestamp_ms": stored.timestamp_ms,
+            "type": message.type,
+            "role": role_of(message),
+            "message_id": message.id,
+            "score": score,
+            "distance": distance,
+            "match": match,
+            "message": message_to_dict(message),
+        },
+    )

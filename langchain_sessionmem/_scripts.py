@@ -61,34 +61,15 @@ local first, seq = 1, 0
 if m[1] then
   if m[1] ~= uid or m[2] ~= sid then return redis.error_reply('SESSIONMEM_ID_COLLISION session') end
   first, seq = live_first(mp, tonumber(m[3]), tonumber(m[4])), tonumber(m[4])
-else
-  redis.call('HSET', meta, 'uid', uid, 'sid', sid, 'created', now, 'epoch', epoch)
 end
-if not owner then redis.call('HSET', ukey, 'uid', uid) end
 
 -- All keys of a session share one deadline D, so the session expires as a whole. It slides on
 -- each write, in steps of at least ttl/10, so the O(n) refresh runs at most ten times per ttl.
 local D = redis.call('PEXPIRETIME', meta)
-if ttl > 0 then
-  local want = now + ttl
-  if D < 0 or want - D >= math.max(1, math.floor(ttl / 10)) then
-    for s = first, seq do
-      local k = mp .. s
-      local dl = want
-      if maxage > 0 then
-        local ts = redis.call('JSON.GET', k, '.ts')
-        dl = ts and math.min(want, tonumber(ts) + maxage)
-      end
-      if dl then
-        redis.call('PEXPIREAT', k, dl)
-        redis.call('PEXPIREAT', vp .. s, dl)
-      end
-    end
-    D = want
-    redis.call('PEXPIREAT', meta, D)
-  end
-end
+local refresh = ttl > 0 and (D < 0 or now + ttl - D >= math.max(1, math.floor(ttl / 10)))
+if refresh then D = now + ttl end
 
+-- 1. The documents first: on a server without RedisJSON this fails before anything changed.
 local lo = seq + 1
 local dl = D
 if maxage > 0 and (dl < 0 or now + maxage < dl) then dl = now + maxage end
@@ -104,7 +85,28 @@ for i = 1, n do
     if dl > 0 then redis.call('PEXPIREAT', vk, dl) end
   end
 end
+
+-- 2. The session and the user.
+if not m[1] then redis.call('HSET', meta, 'uid', uid, 'sid', sid, 'created', now, 'epoch', epoch) end
+if not owner then redis.call('HSET', ukey, 'uid', uid) end
 redis.call('HSET', meta, 'first', first, 'seq', seq, 'last_active', now)
+
+-- 3. Slide the deadline of the older keys of the session.
+if refresh then
+  for s = first, lo - 1 do
+    local k = mp .. s
+    local kdl = D
+    if maxage > 0 then
+      local ts = redis.call('JSON.GET', k, '.ts')
+      kdl = ts and math.min(D, tonumber(ts) + maxage)
+    end
+    if kdl then
+      redis.call('PEXPIREAT', k, kdl)
+      redis.call('PEXPIREAT', vp .. s, kdl)
+    end
+  end
+  redis.call('PEXPIREAT', meta, D)
+end
 redis.call('ZADD', zset, now, sh)
 
 -- The user's own keys live as long as its longest-lived session.

@@ -113,6 +113,8 @@ def _translate(exc: rex.RedisError, url: str) -> SessionMemError:
             return ModulesMissingError(_MODULE_HINT.format(url=url, module="RedisJSON"))
         if "unknown command" in low and "'ft." in low:
             return ModulesMissingError(_MODULE_HINT.format(url=url, module="RediSearch"))
+        if "unknown redis command called from script" in low:  # a script names no command
+            return ModulesMissingError(_MODULE_HINT.format(url=url, module="RedisJSON or RediSearch"))
         if low.startswith("oom") or "oom command not allowed" in low:
             return RedisCommandError(
                 f"Redis at {url} is out of memory and refused the write ({msg}); nothing was stored. "

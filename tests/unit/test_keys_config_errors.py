@@ -117,6 +117,11 @@ def test_redact_url_hides_passwords() -> None:
         (rex.TimeoutError("slow"), RedisUnavailableError, "make redis-up"),
         (rex.ResponseError("unknown command 'JSON.SET', with args"), ModulesMissingError, "RedisJSON"),
         (rex.ResponseError("unknown command 'FT.CREATE', with args"), ModulesMissingError, "RediSearch"),
+        (
+            rex.ResponseError("Unknown Redis command called from script script: 1f, on @user_script:7."),
+            ModulesMissingError,
+            "RedisJSON or RediSearch",
+        ),
         (rex.ResponseError("OOM command not allowed when used memory > 'maxmemory'"), RedisCommandError, "maxmemory"),
         (rex.ResponseError("ERR user_script:1: SESSIONMEM_ID_COLLISION user"), IdCollisionError, "refused"),
         (rex.ResponseError("WRONGTYPE Operation"), RedisCommandError, "WRONGTYPE"),

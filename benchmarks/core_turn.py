@@ -76,8 +76,9 @@ def main() -> None:
             floor.add(seed[i : i + 1000])
         t_ours, t_floor = [], []
         for t in range(args.turns):  # interleaved so drift hits both alike
-            t_ours += measure(lambda: (ours.messages, ours.add_messages(turn_pair(t))), 1)
-            t_floor += measure(lambda: (floor.messages(), floor.add(turn_pair(t))), 1)
+            pair = turn_pair(t)
+            t_ours += measure(lambda h=ours, p=pair: (h.messages, h.add_messages(p)), 1)
+            t_floor += measure(lambda f=floor, p=pair: (f.messages(), f.add(p)), 1)
         mo, mf = statistics.median(t_ours), statistics.median(t_floor)
         print(f"{size:>9} {mo:>11.3f} {mf:>8.3f} {mo / mf:>6.2f}")
 

@@ -14,11 +14,11 @@ class Api:
     def __init__(self, mode: str) -> None:
         self.mode = mode
 
-    async def __call__(self, obj: Any, name: str, *args: Any) -> Any:
+    async def __call__(self, obj: Any, name: str, *args: Any, **kwargs: Any) -> Any:
         if self.mode == "sync":
             attr = getattr(obj, name)
-            return attr(*args) if callable(attr) else attr
-        return await getattr(obj, _ASYNC_NAMES.get(name, "a" + name))(*args)
+            return attr(*args, **kwargs) if callable(attr) else attr
+        return await getattr(obj, _ASYNC_NAMES.get(name, "a" + name))(*args, **kwargs)
 
     def __repr__(self) -> str:
         return self.mode

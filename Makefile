@@ -23,7 +23,8 @@ test: $(STAMP) ## Run the test suite (starts the project's Redis Stack unless RE
 	$(PY) -m pytest
 
 integration_tests: $(STAMP) ## Run live-provider tests (OpenAI/Cohere; skipped without API keys)
-	$(PY) -m pytest integration_tests
+	$(PY) -m pip install -q -e ".[openai,cohere]"
+	$(PY) -m pytest integration_tests -rs
 
 lint: $(STAMP) ## Ruff lint and format check
 	$(VENV)/bin/ruff check .

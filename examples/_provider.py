@@ -1,4 +1,4 @@
-"""Pick the chat model for an example: OpenAI or Cohere when their API key is set, else a
+"""Pick the chat model and embeddings for an example: OpenAI or Cohere when their API key is set, else a
 scripted stand-in. The choice is printed on start-up so nobody mistakes one for the other."""
 
 from __future__ import annotations
@@ -6,8 +6,11 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
+from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+from langchain_sessionmem.testing import HashingEmbeddings
 
 
 def chat_model(scripted_answers: list[str], say: Callable[[str], None] = print) -> BaseChatModel:
@@ -23,3 +26,19 @@ def chat_model(scripted_answers: list[str], say: Callable[[str], None] = print) 
         return ChatCohere(model="command-r", temperature=0)
     say("model: SCRIPTED stand-in (no OPENAI_API_KEY or COHERE_API_KEY): answers are canned, memory is real")
     return FakeListChatModel(responses=scripted_answers)
+
+
+def embeddings(say: Callable[[str], None] = print) -> Embeddings:
+    """OpenAI or Cohere embeddings when a key is set, else the offline lexical HashingEmbeddings."""
+    if os.environ.get("OPENAI_API_KEY"):
+        from langchain_openai import OpenAIEmbeddings
+
+        say("embeddings: OpenAI text-embedding-3-small")
+        return OpenAIEmbeddings(model="text-embedding-3-small")
+    if os.environ.get("COHERE_API_KEY"):
+        from langchain_cohere import CohereEmbeddings
+
+        say("embeddings: Cohere embed-english-v3.0")
+        return CohereEmbeddings(model="embed-english-v3.0")
+    say("embeddings: offline HashingEmbeddings (lexical, deterministic; a key above selects a real model)")
+    return HashingEmbeddings()

@@ -382,3 +382,22 @@ def test_the_hazard_is_real_and_our_queries_avoid_it(start_server: Callable[...,
         except redis.ConnectionError:
             crashed = True
     assert crashed, "RediSearch no longer crashes on this query: the STOPWORDS 0 / stop-word filtering can be revisited"
+
+
+@pytest.mark.parametrize(
+    ("dtype", "algorithm", "width"),
+    [("FLOAT32", "FLAT", 4), ("FLOAT16", "FLAT", 2), ("FLOAT32", "HNSW", 4), ("FLOAT16", "HNSW", 2)],
+)
+async def test_vector_layouts(
+    api: Api, redis_url: str, config: SessionMemConfig, raw: redis.Redis, dtype: str, algorithm: str, width: int
+) -> None:
+    cfg = dataclasses.replace(config, vector_dtype=dtype, vector_algorithm=algorithm, vector_dims=64)
+    memory = RedisSessionMemory(redis_url, config=cfg, embeddings=HashingEmbeddings(64))
+    await api(memory, "setup")
+    await _add(api, memory, "u", "s", chef_session())
+    docs = await _search(api, memory.as_retriever(user_id="u", k=2), "the avocado one")
+    assert "avocado" in docs[0].page_content.lower()
+    blob = raw.hget(raw.keys(f"{cfg.key_prefix}v:*")[0], "v")
+    assert blob is not None and len(blob) == 64 * width
+    memory.close()
+    await memory.aclose()

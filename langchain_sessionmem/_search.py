@@ -128,7 +128,7 @@ def text_query_terms(text: str, limit: int = 32) -> list[str]:
     only word characters (so no query syntax can come through), at most ``limit``."""
     seen: dict[str, None] = {}
     for tok in _TOKEN.findall(text.lower()):
-        if tok not in STOPWORDS and tok not in seen:
+        if tok not in STOPWORDS and tok not in seen and any(c.isalnum() for c in tok):
             seen[tok] = None
             if len(seen) >= limit:
                 break
@@ -173,7 +173,7 @@ def knn_query(scope: Scope, k: int, model_fp: str) -> str:
 def text_query(scope: Scope, terms: list[str]) -> str | None:
     if not terms:
         return None
-    return f"{scope.filter()} @text:(" + "|".join(terms) + ")"
+    return f"{scope.filter()} @text:(" + "|".join(t.replace("_", "\\_") for t in terms) + ")"
 
 
 def tag_filter(user_digest: str, session_digest: str | None = None) -> str:

@@ -75,6 +75,11 @@ STRATEGIES: tuple[Strategy, ...] = (
         {"search_type": "hybrid", "neighbors": 1},
     ),
     Strategy(
+        "vector, current session only",
+        "similarity restricted to the question's session (`all_sessions=False`)",
+        {"search_type": "similarity", "all_sessions": False},
+    ),
+    Strategy(
         "vector, exclude_recent=10",
         "similarity, leaving out the current session's last 10 messages (what a 10-message window already shows)",
         {"search_type": "similarity", "exclude_recent": 10},
@@ -87,6 +92,7 @@ class Tally:
     hits: dict[int, int] = field(default_factory=lambda: defaultdict(int))
     returned: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
     seconds: dict[int, list[float]] = field(default_factory=lambda: defaultdict(list))
+    embed_seconds: dict[int, list[float]] = field(default_factory=lambda: defaultdict(list))
     # per group ("kind:same_session", "style:paraphrase", ...) -> k -> hits
     groups: dict[str, dict[int, int]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(int)))
     misses: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
@@ -94,6 +100,30 @@ class Tally:
 
 
 # -- embeddings ------------------------------------------------------------------------------
+
+
+class TimedEmbeddings(Embeddings):
+    """Delegates to another Embeddings and adds up the time spent in it (to split latency)."""
+
+    def __init__(self, inner: Embeddings) -> None:
+        self.inner = inner
+        self.model_name = getattr(inner, "model_name", None) or getattr(inner, "model", None) or type(inner).__name__
+        self.query_seconds = 0.0
+        self.document_seconds = 0.0
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        t0 = time.perf_counter()
+        try:
+            return self.inner.embed_documents(texts)
+        finally:
+            self.document_seconds += time.perf_counter() - t0
+
+    def embed_query(self, text: str) -> list[float]:
+        t0 = time.perf_counter()
+        try:
+            return self.inner.embed_query(text)
+        finally:
+            self.query_seconds += time.perf_counter() - t0
 
 
 def make_embeddings(kind: str) -> tuple[Embeddings, str]:
@@ -171,6 +201,7 @@ class Resolver:
 
 def evaluate(
     memory: RedisSessionMemory,
+    emb: TimedEmbeddings,
     data: dict[str, Any],
     strategies: list[Strategy],
     ks: tuple[int, ...],
@@ -182,13 +213,13 @@ def evaluate(
         tally = tallies[strategy.name] = Tally()
         retriever = None
         if strategy.search is not None:
-            retriever = memory.as_retriever(all_sessions=True, **strategy.search)
+            retriever = memory.as_retriever(**{"all_sessions": True, **strategy.search})
         t_strategy = time.perf_counter()
         for q in data["questions"]:
             gold = {(g["session_id"], g["index"]) for g in q["gold"]}
             ranked_top: list[Key] = []
             for k in ks:
-                t0 = time.perf_counter()
+                t0, e0 = time.perf_counter(), emb.query_seconds
                 if retriever is None:
                     msgs = memory.history(q["user_id"], q["session_id"]).get_recent(k)
                     got = [resolver.of_message(m) for m in msgs]
@@ -202,6 +233,7 @@ def evaluate(
                             if d.metadata.get("match", "seed") == "seed"
                         ]
                 tally.seconds[k].append(time.perf_counter() - t0)
+                tally.embed_seconds[k].append(emb.query_seconds - e0)
                 tally.returned[k].append(len(got))
                 hit = bool(gold & set(got))
                 if hit:
@@ -259,8 +291,8 @@ def render(
 
     lat = [
         "| strategy | MRR@10 (seeds) | mean messages returned at k=" + "/".join(map(str, ks))
-        + f" | latency p50 / p95 at k={k_mid} (ms) |",
-        "|---|---:|---:|---:|",
+        + f" | latency p50 / p95 at k={k_mid} (ms) | of which query embedding, p50 (ms) |",
+        "|---|---:|---:|---:|---:|",
     ]  # fmt: skip
     for s in strategies:
         t = tallies[s.name]
@@ -269,7 +301,8 @@ def render(
         sec = sorted(t.seconds[k_mid])
         p50 = 1000 * statistics.median(sec)
         p95 = 1000 * sec[min(len(sec) - 1, int(0.95 * len(sec)))]
-        lat.append(f"| {s.name} | {mrr} | {returned} | {p50:.1f} / {p95:.1f} |")
+        e50 = 1000 * statistics.median(t.embed_seconds[k_mid])
+        lat.append(f"| {s.name} | {mrr} | {returned} | {p50:.1f} / {p95:.1f} | {e50:.1f} |")
 
     miss_lines = []
     by_id = {q["id"]: q for q in questions}
@@ -281,16 +314,20 @@ def render(
             ))  # fmt: skip
 
     desc = "\n".join(f"- `{s.name}`: {s.description}" for s in strategies)
+    same, cross = groups.get("kind:same_session", 0), groups.get("kind:cross_session", 0)
+    para = groups.get("style:paraphrase", 0)
     report = f"""# Retrieval recall@k
 
 - date: {meta["date"]}
 - embeddings: {meta["model"]}
-- dataset: `evals/data/conversations.json` (seed {data.get("seed")}): {meta["users"]} users, {meta["sessions"]} sessions,
-  {meta["messages"]} messages, {n} questions ({groups.get("kind:same_session", 0)} same-session with every gold turn
-  beyond the session's last 10 messages, {groups.get("kind:cross_session", 0)} cross-session;
-  {groups.get("style:paraphrase", 0)} paraphrases sharing no content word with their gold turns)
+- dataset: `evals/data/conversations.json` (seed {data.get("seed")}): {meta["users"]} users,
+  {meta["sessions"]} sessions, {meta["messages"]} messages, {n} questions: {same} same-session (every gold
+  turn beyond the session's last 10 messages), {cross} cross-session; {para} paraphrases (no content
+  word shared with the gold turns)
 - store: langchain-sessionmem {meta["package"]} (commit {meta["commit"]}), Redis {meta["redis"]}, {meta["url"]}
-- load: {meta["load_calls"]} `add_messages` calls in {meta["load_seconds"]:.1f} s (embedding on write included)
+- load: {meta["load_calls"]} `add_messages` calls in {meta["load_seconds"]:.1f} s, of which
+  {meta["embed_seconds"]:.1f} s in `embed_documents`
+- machine: {meta["cpus"]} CPUs, shared with other jobs during the run: latencies are indicative only
 - run: `{meta["command"]}` ({meta["python"]}), total {meta["total_seconds"]:.0f} s
 
 A question is a hit at k when at least one of its gold turns is among the returned messages.
@@ -327,13 +364,7 @@ def _commit() -> str:
 def cleanup(memory: RedisSessionMemory, data: dict[str, Any], drop_indexes: bool) -> int:
     deleted = sum(memory.delete_user(u["user_id"]) for u in data["users"])
     if drop_indexes:
-        cfg = memory.config
-        for name in (cfg.vector_index_name, cfg.index_name):
-            try:
-                memory._backend.client.execute_command("FT.DROPINDEX", name)  # no public API for this
-            except Exception as exc:  # noqa: BLE001 - absent already is fine
-                if "unknown index" not in str(exc).lower() and "no such index" not in str(exc).lower():
-                    raise
+        memory.drop_indexes()
     return deleted
 
 
@@ -373,7 +404,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{len(data['questions'])} questions")  # fmt: skip
 
     t0 = time.perf_counter()
-    emb, model = make_embeddings(args.embeddings)
+    inner, model = make_embeddings(args.embeddings)
+    emb = TimedEmbeddings(inner)
     out(f"embeddings: {model} (ready in {time.perf_counter() - t0:.1f} s)")
 
     prefix = args.prefix or f"eval:{args.embeddings}:"
@@ -385,7 +417,7 @@ def main(argv: list[str] | None = None) -> int:
         loaded = load(memory, data, args.batch)
         out(f"loaded {n_messages} messages in {loaded['calls']} add_messages calls, {loaded['seconds']:.1f} s")
 
-        tallies, resolver = evaluate(memory, data, strategies, ks, out)
+        tallies, resolver = evaluate(memory, emb, data, strategies, ks, out)
         if resolver.foreign:
             out(f"ERROR: {resolver.foreign} returned messages belong to another user or an unknown session")
         if resolver.seq_mismatch:
@@ -404,6 +436,8 @@ def main(argv: list[str] | None = None) -> int:
             "url": memory._backend.url,
             "load_calls": loaded["calls"],
             "load_seconds": loaded["seconds"],
+            "embed_seconds": emb.document_seconds,
+            "cpus": os.cpu_count(),
             "command": "python -m evals.recall " + " ".join(argv if argv is not None else sys.argv[1:]),
             "python": f"Python {platform.python_version()}",
             "total_seconds": time.perf_counter() - t_start,

@@ -124,11 +124,12 @@ _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 
 def text_query_terms(text: str, limit: int = 32) -> list[str]:
-    """Word tokens of ``text`` for a full-text query: lower-cased, de-duplicated, no stop-words,
-    only word characters (so no query syntax can come through), at most ``limit``."""
+    """Word tokens of ``text`` for a full-text query: lower-cased, de-duplicated, no stop-words
+    and no one-letter fragments (``what's`` -> ``s``), only word characters (so no query syntax
+    can come through), at most ``limit``."""
     seen: dict[str, None] = {}
     for tok in _TOKEN.findall(text.lower()):
-        if tok not in STOPWORDS and tok not in seen and any(c.isalnum() for c in tok):
+        if len(tok) > 1 and tok not in STOPWORDS and tok not in seen and any(c.isalnum() for c in tok):
             seen[tok] = None
             if len(seen) >= limit:
                 break

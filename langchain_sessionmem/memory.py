@@ -402,6 +402,26 @@ class RedisSessionMemory:
         """Async twin of ``delete_user``."""
         return int((await self._backend.arun("delete_user", *self._user_call(user_id)))[1])
 
+    def _drop_plan(self) -> Plan[None]:
+        for name in (self.config.index_name, self.config.vector_index_name):
+            try:
+                yield ("FT.DROPINDEX", name)
+            except Exception as exc:
+                if not _is_missing_index(exc):
+                    raise
+
+    def drop_indexes(self) -> None:
+        """Drop this memory's RediSearch indexes; every message and vector is kept.
+
+        ``setup()`` creates them again and RediSearch re-indexes the stored documents. Use it to
+        move to a new index schema, or in teardown code.
+        """
+        drive(self._drop_plan(), self._backend.execute)
+
+    async def adrop_indexes(self) -> None:
+        """Async twin of ``drop_indexes``."""
+        await adrive(self._drop_plan(), self._backend.aexecute)
+
     def close(self) -> None:
         """Close the clients this memory created (not ones passed in)."""
         self._backend.close()

@@ -66,14 +66,16 @@ class RedisSessionHistoryRetriever(BaseRetriever):
     user_id: str | None = None
     """User whose messages are searched; if None, taken from ``config["configurable"]["user_id"]``."""
     session_id: str | None = None
-    """Current session (for ``exclude_recent`` and ``fallback``, and the search scope unless
-    ``all_sessions``); if None, taken from ``config["configurable"]``; if still None, all sessions."""
-    all_sessions: bool = False
-    """Search every session of the user, not only the current one."""
+    """Current session, for ``exclude_recent``, ``fallback`` and ``all_sessions=False``; if None,
+    taken from ``config["configurable"]["session_id"]``."""
+    all_sessions: bool = True
+    """Search every session of the user (default); False: only the current session."""
     k: int = Field(default=4, ge=1)
     """Number of matching messages (seeds) returned; neighbours come on top of them."""
     search_type: Literal["similarity", "hybrid", "text"] = "similarity"
     """similarity: vector KNN; text: BM25 full text; hybrid: both, fused by reciprocal rank."""
+    hybrid_text_weight: float = Field(default=0.3, ge=0, le=1)
+    """Weight of the text ranking in hybrid fusion (the vector ranking weighs 1 - this)."""
     distance_threshold: float | None = Field(default=None, ge=0, le=2)
     """Keep vector hits whose cosine distance is at most this (0 identical, 2 opposite)."""
     message_types: tuple[str, ...] | None = None
@@ -204,7 +206,8 @@ class RedisSessionHistoryRetriever(BaseRetriever):
                 else:
                     own = hit.score or 0.0
                 rank += 1
-                fused = 1.0 / (RRF_K + rank) if self.search_type == "hybrid" else own
+                weight = self.hybrid_text_weight if kind == "text" else 1.0 - self.hybrid_text_weight
+                fused = weight / (RRF_K + rank) if self.search_type == "hybrid" else own
                 scores[key] = scores.get(key, 0.0) + fused
         if self.recency_half_life_seconds:
             now_ms = time.time() * 1000

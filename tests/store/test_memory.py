@@ -190,3 +190,25 @@ async def test_a_server_without_the_modules_gets_an_error_saying_what_to_do(
         assert bare.keys("*") == [], "a failed append must leave nothing behind"
     memory.close()
     await memory.aclose()
+
+
+async def test_drop_indexes_keeps_the_data_and_setup_restores_search(
+    api: Api, redis_url: str, config: SessionMemConfig
+) -> None:
+    from langchain_sessionmem.testing import HashingEmbeddings
+
+    memory = RedisSessionMemory(redis_url, config=config, embeddings=HashingEmbeddings())
+    await api(memory, "setup")
+    await api(memory.history("u", "s"), "add_messages", [HumanMessage("avocado toast")])
+    await api(memory, "drop_indexes")
+    await api(memory, "drop_indexes")  # idempotent
+    assert await api(memory.history("u", "s"), "messages") == [HumanMessage("avocado toast")]
+    await api(memory, "setup")
+    for _ in range(50):  # RediSearch re-indexes existing documents in the background
+        docs = memory.as_retriever(user_id="u").invoke("avocado")
+        if docs:
+            break
+        await asyncio.sleep(0.05)
+    assert [d.page_content for d in docs] == ["avocado toast"]
+    memory.close()
+    await memory.aclose()

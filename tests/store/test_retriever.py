@@ -176,8 +176,8 @@ async def test_ids_come_from_the_chain_config(api: Api, smemory: RedisSessionMem
 async def test_session_scope(api: Api, smemory: RedisSessionMemory) -> None:
     await _add(api, smemory, "u", "last-week", [HumanMessage("I am vegetarian and allergic to peanuts")])
     await _add(api, smemory, "u", "today", [HumanMessage("Let us plan dinner"), AIMessage("Sure, what do you like?")])
-    here = smemory.as_retriever(user_id="u", session_id="today", k=3)
-    everywhere = smemory.as_retriever(user_id="u", session_id="today", all_sessions=True, k=3)
+    here = smemory.as_retriever(user_id="u", session_id="today", all_sessions=False, k=3)
+    everywhere = smemory.as_retriever(user_id="u", session_id="today", k=3)
     no_session = smemory.as_retriever(user_id="u", k=3)
     q = "what are my dietary restrictions, am I allergic to peanuts?"
     assert {d.metadata["session_id"] for d in await _search(api, here, q)} == {"today"}
@@ -187,7 +187,8 @@ async def test_session_scope(api: Api, smemory: RedisSessionMemory) -> None:
 
 async def test_filters_threshold_exclude_recent_neighbors_fallback(api: Api, smemory: RedisSessionMemory) -> None:
     await _add(api, smemory, "u", "s", chef_session())
-    r = smemory.as_retriever(user_id="u", session_id="s", k=3)
+    await _add(api, smemory, "u", "other", [HumanMessage("an avocado toast in another session")])
+    r = smemory.as_retriever(user_id="u", session_id="s", all_sessions=False, k=3)
     q = "avocado toast"
 
     only_ai = await _search(api, r, q, message_types=("ai",))

@@ -113,3 +113,12 @@ def test_generated_messages_round_trip(
         msg = SystemMessage(**common)
     raw = encode_message(msg, "u", "s", LIMIT)
     assert decode_messages([_stored(raw)]) == [msg]
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_vectors_with_nan_or_infinity_are_refused(bad: float) -> None:
+    from langchain_sessionmem._vectors import pack
+
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        pack([0.1, bad, 0.2], "FLOAT32", 3)
+    assert len(pack([0.1, 0.5, 0.2], "FLOAT16", 3)) == 6

@@ -92,6 +92,18 @@ class UserKeys:
     def vector_prefix(self) -> str:
         return f"{self.prefix}v:{{{self.uh}}}:"
 
+    def meta_of(self, sh: str) -> str:
+        """Meta key of the user's session with digest ``sh``."""
+        return self.meta_prefix + sh
+
+    def messages_of(self, sh: str) -> str:
+        """Prefix of the message keys of session ``sh``; the sequence number follows it."""
+        return f"{self.message_prefix}{sh}:"
+
+    def vectors_of(self, sh: str) -> str:
+        """Prefix of the vector keys of session ``sh``; the sequence number follows it."""
+        return f"{self.vector_prefix}{sh}:"
+
 
 @dataclass(frozen=True, slots=True)
 class SessionKeys:
@@ -107,17 +119,17 @@ class SessionKeys:
 
     @property
     def meta(self) -> str:
-        return self.user.meta_prefix + self.sh
+        return self.user.meta_of(self.sh)
 
     @property
     def message_prefix(self) -> str:
         """Prefix of this session's message keys; the sequence number follows it."""
-        return f"{self.user.message_prefix}{self.sh}:"
+        return self.user.messages_of(self.sh)
 
     @property
     def vector_prefix(self) -> str:
         """Prefix of this session's vector keys; the sequence number follows it."""
-        return f"{self.user.vector_prefix}{self.sh}:"
+        return self.user.vectors_of(self.sh)
 
 
 def parse_message_key(key: str) -> tuple[str, str, int]:

@@ -19,7 +19,7 @@ from langchain_core.runnables.utils import ConfigurableFieldSpec
 
 from langchain_sessionmem._backend import Backend, Op
 from langchain_sessionmem._codec import decode_stored
-from langchain_sessionmem._keys import SessionKeys, UserKeys, check_id, parse_message_key
+from langchain_sessionmem._keys import UserKeys, check_id, parse_message_key
 from langchain_sessionmem._scripts import PUT_VECTORS
 from langchain_sessionmem._search import (
     create_index_args,
@@ -279,11 +279,11 @@ class RedisSessionMemory:
             vectors = iter((yield (Op.EMBED_DOCUMENTS, texts)) if texts else [])
             cmds = []
             for (uh, sh), rows in groups.items():
-                keys = SessionKeys(UserKeys(cfg.key_prefix, "", uh), "", sh)
-                args: list[Any] = [keys.message_prefix, keys.vector_prefix, uh, sh, fp]
+                user = UserKeys(cfg.key_prefix, "", uh)  # only key names: the raw id is not needed
+                args: list[Any] = [user.messages_of(sh), user.vectors_of(sh), uh, sh, fp]
                 for seq, mtype, text in rows:
                     args += [seq, mtype, pack(next(vectors), cfg.vector_dtype, dims) if text else ""]
-                cmds.append(("EVAL", PUT_VECTORS, 1, keys.meta, *args))
+                cmds.append(("EVAL", PUT_VECTORS, 1, user.meta_of(sh), *args))
             stored_now = sum(int(n) for n in (yield (Op.PIPELINE, cmds)))
             done += stored_now
             idle = idle + 1 if stored_now == 0 else 0

@@ -228,9 +228,8 @@ class RedisSessionHistoryRetriever(BaseRetriever):
                     wanted.setdefault((sh, seq + d), ("neighbor", None, None))
         keys = list(wanted)
         sessions = list(dict.fromkeys(sh for sh, _ in keys))
-        prefix = user.message_prefix
-        cmds: list[tuple[Any, ...]] = [("JSON.MGET", *[f"{prefix}{sh}:{seq}" for sh, seq in keys], ".")]
-        cmds += [("HMGET", f"{user.meta_prefix}{sh}", "uid", "sid") for sh in sessions]
+        cmds: list[tuple[Any, ...]] = [("JSON.MGET", *[f"{user.messages_of(sh)}{seq}" for sh, seq in keys], ".")]
+        cmds += [("HMGET", user.meta_of(sh), "uid", "sid") for sh in sessions]
         replies = yield (Op.PIPELINE, cmds)
         session_ids = {}
         for sh, (uid, sid) in zip(sessions, replies[1:], strict=True):

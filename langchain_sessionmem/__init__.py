@@ -2,11 +2,13 @@
 
 from langchain_sessionmem.config import SessionMemConfig
 from langchain_sessionmem.errors import (
+    ConcurrentUpdateError,
     ConfigError,
     IdCollisionError,
     IndexSchemaMismatchError,
     InvalidIdError,
     InvalidMessageError,
+    InvalidRecordError,
     MessageSerializationError,
     MessageTooLargeError,
     ModulesMissingError,
@@ -21,11 +23,13 @@ from langchain_sessionmem.retriever import RedisSessionHistoryRetriever
 __version__ = "0.1.0"
 
 __all__ = [
+    "ConcurrentUpdateError",
     "ConfigError",
     "IdCollisionError",
     "IndexSchemaMismatchError",
     "InvalidIdError",
     "InvalidMessageError",
+    "InvalidRecordError",
     "MessageSerializationError",
     "MessageTooLargeError",
     "ModulesMissingError",

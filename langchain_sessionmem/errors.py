@@ -7,7 +7,9 @@
     ├── InvalidMessageError (TypeError)   None or a non-BaseMessage where a message was expected
     ├── MessageSerializationError (ValueError)
     │   └── MessageTooLargeError          encoded message above SessionMemConfig.max_message_bytes
-    ├── ConfigError (ValueError)          a SessionMemConfig value that cannot work
+    ├── ConfigError (ValueError)          a SessionMemConfig value or argument that cannot work
+    ├── InvalidRecordError (ValueError)   a malformed line of an export/import stream
+    ├── ConcurrentUpdateError (RuntimeError)      another writer changed what this call read first
     ├── RedisUnavailableError (ConnectionError)   server unreachable, timed out, or connection dropped
     ├── ModulesMissingError (RuntimeError)        server lacks RedisJSON or RediSearch
     ├── IndexSchemaMismatchError (RuntimeError)   an index of that name exists with another schema
@@ -26,11 +28,13 @@ from contextlib import contextmanager
 import redis.exceptions as rex
 
 __all__ = [
+    "ConcurrentUpdateError",
     "ConfigError",
     "IdCollisionError",
     "IndexSchemaMismatchError",
     "InvalidIdError",
     "InvalidMessageError",
+    "InvalidRecordError",
     "MessageSerializationError",
     "MessageTooLargeError",
     "ModulesMissingError",
@@ -62,6 +66,14 @@ class MessageTooLargeError(MessageSerializationError):
 
 class ConfigError(SessionMemError, ValueError):
     """A configuration value that cannot work."""
+
+
+class InvalidRecordError(SessionMemError, ValueError):
+    """A record of an export/import stream that is malformed; the message names its line."""
+
+
+class ConcurrentUpdateError(SessionMemError, RuntimeError):
+    """Another writer changed the data this call had read (e.g. two summarize() at once); retry."""
 
 
 class RedisUnavailableError(SessionMemError, ConnectionError):

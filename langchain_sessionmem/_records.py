@@ -1,0 +1,140 @@
+"""The export format: one JSON object per line (JSONL). Pure: no I/O.
+
+A stream is a header, then for each user a ``user`` record, then for each of its sessions a
+``session`` record followed by that session's ``message`` records in order::
+
+    {"kind": "header", "format": "langchain-sessionmem", "version": 1}
+    {"kind": "user", "user_id": "alice", "instructions": "Answer in French." | null}
+    {"kind": "session", "user_id": "alice", "session_id": "s1", "created_at": 1700000000000,
+     "last_active": 1700000005000, "title": "..." | null, "metadata": {...},
+     "instructions": "..." | null, "summary": {"text": "...", "upto": 12} | null}
+    {"kind": "message", "user_id": "alice", "session_id": "s1", "seq": 1, "ts": 1700000000000,
+     "message": <langchain_core message_to_dict(message)>}
+
+Times are Unix milliseconds. ``seq`` is the position the session gave the message; ``summary.upto``
+is the ``seq`` of the last message the summary covers. Every message line names its user and
+session, so a stream can be filtered or split with line tools. ``message`` is LangChain's own
+``message_to_dict``, so the stream is lossless and readable without this package.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from langchain_core.messages import BaseMessage, message_to_dict, messages_from_dict
+
+from langchain_sessionmem.errors import InvalidRecordError
+
+FORMAT = "langchain-sessionmem"
+VERSION = 1
+
+_DUMPS = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
+
+
+def header() -> dict[str, Any]:
+    return {"kind": "header", "format": FORMAT, "version": VERSION}
+
+
+def user_record(user_id: str, instructions: str | None) -> dict[str, Any]:
+    return {"kind": "user", "user_id": user_id, "instructions": instructions}
+
+
+def session_record(
+    user_id: str,
+    session_id: str,
+    *,
+    created_at: int,
+    last_active: int,
+    title: str | None = None,
+    metadata: dict[str, Any] | None = None,
+    instructions: str | None = None,
+    summary: tuple[str, int] | None = None,
+) -> dict[str, Any]:
+    return {
+        "kind": "session",
+        "user_id": user_id,
+        "session_id": session_id,
+        "created_at": int(created_at),
+        "last_active": int(last_active),
+        "title": title,
+        "metadata": dict(metadata or {}),
+        "instructions": instructions,
+        "summary": None if summary is None else {"text": summary[0], "upto": int(summary[1])},
+    }
+
+
+def message_record(user_id: str, session_id: str, seq: int, ts: int, message: BaseMessage) -> dict[str, Any]:
+    return {
+        "kind": "message",
+        "user_id": user_id,
+        "session_id": session_id,
+        "seq": int(seq),
+        "ts": int(ts),
+        "message": message_to_dict(message),
+    }
+
+
+def dumps(record: dict[str, Any]) -> str:
+    """One JSONL line, without the newline."""
+    return _DUMPS(record)
+
+
+_REQUIRED: dict[str, dict[str, type | tuple[type, ...]]] = {
+    "header": {"format": str, "version": int},
+    "user": {"user_id": str},
+    "session": {"user_id": str, "session_id": str, "created_at": int, "last_active": int},
+    "message": {"user_id": str, "session_id": str, "seq": int, "ts": int, "message": dict},
+}
+
+
+def check_record(record: object, where: str) -> dict[str, Any]:
+    """Return ``record`` if it is a well-formed record, else raise InvalidRecordError naming ``where``."""
+    if not isinstance(record, dict):
+        raise InvalidRecordError(f"{where}: expected a JSON object, got {type(record).__name__}")
+    kind = record.get("kind")
+    fields = _REQUIRED.get(kind)  # type: ignore[arg-type]
+    if fields is None:
+        raise InvalidRecordError(f"{where}: unknown record kind {kind!r}; expected one of {sorted(_REQUIRED)}")
+    for name, typ in fields.items():
+        value = record.get(name)
+        if not isinstance(value, typ) or isinstance(value, bool):
+            raise InvalidRecordError(
+                f"{where}: {kind} record needs {name!r} of type {getattr(typ, '__name__', typ)}, got {value!r:.80}"
+            )
+    if kind == "header" and (record["format"] != FORMAT or record["version"] > VERSION):
+        raise InvalidRecordError(
+            f"{where}: this is {record['format']!r} version {record['version']}; this package reads "
+            f"{FORMAT!r} up to version {VERSION}"
+        )
+    if kind == "session":
+        summary = record.get("summary")
+        if summary is not None and not (
+            isinstance(summary, dict) and isinstance(summary.get("text"), str) and isinstance(summary.get("upto"), int)
+        ):
+            raise InvalidRecordError(f"{where}: session summary must be null or {{text, upto}}, got {summary!r:.80}")
+        if not isinstance(record.get("metadata") or {}, dict):
+            raise InvalidRecordError(f"{where}: session metadata must be an object, got {record['metadata']!r:.80}")
+    return record
+
+
+def message_of(record: dict[str, Any], where: str) -> BaseMessage:
+    """The message of a message record, or InvalidRecordError if LangChain cannot rebuild it."""
+    try:
+        (message,) = messages_from_dict([record["message"]])
+    except Exception as exc:  # any shape messages_from_dict rejects
+        raise InvalidRecordError(f"{where}: cannot rebuild the message: {exc!r:.200}") from exc
+    return message
+
+
+def parse_lines(lines: Iterable[str | bytes]) -> Iterator[dict[str, Any]]:
+    """Records of a JSONL stream, checked one by one; blank lines are skipped."""
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError as exc:
+            raise InvalidRecordError(f"line {n}: not JSON ({exc})") from exc
+        yield check_record(record, f"line {n}")

@@ -15,6 +15,8 @@ from langchain_sessionmem.errors import (
     RedisCommandError,
     RedisUnavailableError,
     SessionMemError,
+    SummarizationError,
+    TokenizerFallbackWarning,
 )
 from langchain_sessionmem.history import RedisSessionHistory
 from langchain_sessionmem.memory import RedisSessionMemory, SessionInfo
@@ -41,5 +43,7 @@ __all__ = [
     "SessionInfo",
     "SessionMemConfig",
     "SessionMemError",
+    "SummarizationError",
+    "TokenizerFallbackWarning",
     "__version__",
 ]

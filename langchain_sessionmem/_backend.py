@@ -30,6 +30,7 @@ class Op(enum.Enum):
     EMBED_QUERY = "embed_query"  # (Op, text) -> vector
     SCRIPT = "script"  # (Op, name, keys, args) -> reply
     PIPELINE = "pipeline"  # (Op, [command tuples]) -> replies, one round trip
+    CHAT = "chat"  # (Op, chat model, messages) -> the model's reply message
 
 
 def _url_of(client: redis.Redis | aredis.Redis) -> str:
@@ -129,6 +130,8 @@ class Backend:
             return self._embedder().embed_query(step[1])
         if op is Op.SCRIPT:
             return self.run(step[1], step[2], step[3])
+        if op is Op.CHAT:
+            return step[1].invoke(step[2])
         if op is Op.PIPELINE:
             pipe = self.client.pipeline(transaction=False)
             for cmd in step[1]:
@@ -146,6 +149,8 @@ class Backend:
             return await self._embedder().aembed_query(step[1])
         if op is Op.SCRIPT:
             return await self.arun(step[1], step[2], step[3])
+        if op is Op.CHAT:
+            return await step[1].ainvoke(step[2])
         if op is Op.PIPELINE:
             pipe = self.async_client.pipeline(transaction=False)
             for cmd in step[1]:

@@ -5,7 +5,13 @@ the message keys a script builds from a prefix carry the same hash tag, so they 
 Scripts refuse to act when the raw ids stored in Redis differ from the caller's (a digest collision).
 
 Session meta hash fields: uid, sid, first (lowest live sequence), seq (last assigned sequence),
-created, last_active (ms, server clock), epoch (changes when a session is created anew).
+created, last_active (ms, server clock), epoch (changes when a session is created anew), ctok
+(tokens of every message ever appended: message ``s`` stores ``c0``, the value before it, so the
+tokens of messages ``s..last`` are ``ctok - c0(s)``), title, meta (metadata JSON), instr and itok
+(session instructions and their tokens), sum, sup, stok (running summary, the last sequence it
+covers, its tokens) and sgen (bumped by every summary write and every clear).
+
+User hash fields: uid, maxdl (latest session deadline, -1: some session never expires), instr, itok.
 """
 
 from __future__ import annotations
@@ -38,11 +44,70 @@ local function each_chunk(cmd, mp, lo, hi, suffix, fn)
     s = top + 1
   end
 end
+local function field(key, path) return redis.call('JSON.GET', key, path) end
+-- Tokens of the live messages of a session: O(1) thanks to the running total.
+local function live_tokens(mp, first, last, ctok)
+  if first > last then return 0 end
+  return tonumber(ctok or 0) - tonumber(field(mp .. first, '.c0') or 0)
+end
+-- All keys of a session share one deadline D, so the session expires as a whole. It slides on
+-- each write, in steps of at least ttl/10, so the O(n) refresh runs at most ten times per ttl.
+local function deadline(meta, now, ttl)
+  local D = redis.call('PEXPIRETIME', meta)
+  local refresh = ttl > 0 and (D < 0 or now + ttl - D >= math.max(1, math.floor(ttl / 10)))
+  if refresh then D = now + ttl end
+  return D, refresh
+end
+-- The user's own keys live as long as its longest-lived session; the user hash stays while it
+-- holds settings (default instructions).
+local function extend_user(zset, ukey, D)
+  if D < 0 then
+    redis.call('HSET', ukey, 'maxdl', -1)
+    redis.call('PERSIST', zset)
+    redis.call('PERSIST', ukey)
+  else
+    local maxdl = tonumber(redis.call('HGET', ukey, 'maxdl') or '0')
+    if maxdl >= 0 and D >= maxdl then
+      redis.call('HSET', ukey, 'maxdl', D)
+      redis.call('PEXPIREAT', zset, D)
+      if redis.call('HEXISTS', ukey, 'instr') == 0 then redis.call('PEXPIREAT', ukey, D) end
+    end
+  end
+end
+-- Create the session meta (and the user) if absent; returns an error reply on a collision.
+local function ensure_session(meta, zset, ukey, uid, sid, sh, ttl)
+  local now, epoch = now_ms()
+  local err = check_owner(redis.call('HGET', ukey, 'uid'), uid, 'user')
+  if err then return err end
+  local m = redis.call('HMGET', meta, 'uid', 'sid')
+  if m[1] then
+    if m[1] ~= uid or m[2] ~= sid then return redis.error_reply('SESSIONMEM_ID_COLLISION session') end
+    return nil
+  end
+  local D, refresh = deadline(meta, now, ttl)
+  redis.call('HSET', meta, 'uid', uid, 'sid', sid, 'first', 1, 'seq', 0, 'ctok', 0, 'created', now,
+             'last_active', now, 'epoch', epoch)
+  redis.call('HSET', ukey, 'uid', uid)
+  if refresh then redis.call('PEXPIREAT', meta, D) end
+  redis.call('ZADD', zset, now, sh)
+  extend_user(zset, ukey, D)
+end
+-- One session as listed: {sid, created, last_active, messages, tokens, title, meta, instr}, or nil.
+local function session_row(meta, mp, uid)
+  local m = redis.call('HMGET', meta, 'uid', 'sid', 'first', 'seq', 'created', 'last_active', 'ctok',
+                       'title', 'meta', 'instr')
+  if not m[1] or m[1] ~= uid then return nil end
+  local last = tonumber(m[4])
+  local first = live_first(mp, tonumber(m[3]), last)
+  return {m[2], m[5], m[6], last - first + 1, live_tokens(mp, first, last, m[7]), m[8] or '', m[9] or '',
+          m[10] or ''}
+end
 """
 
 # KEYS: meta, sessions zset, user hash
 # ARGV: user_id, session_id, message prefix, session digest, ttl_ms, max_age_ms, vector prefix,
-#       user digest, model fingerprint, n, doc * n, then (type, vector blob or "") * n.
+#       user digest, model fingerprint, title candidate ('' none), n,
+#       then per message: doc, type, vector blob or '', tokens, ts ('' : now; set by imports).
 # Returns {first assigned seq, last assigned seq, server time ms}.
 APPEND = (
     "#!lua\n"
@@ -51,45 +116,47 @@ APPEND = (
 local meta, zset, ukey = KEYS[1], KEYS[2], KEYS[3]
 local uid, sid, mp, sh = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local ttl, maxage = tonumber(ARGV[5]), tonumber(ARGV[6])
-local vp, uh, fp, n = ARGV[7], ARGV[8], ARGV[9], tonumber(ARGV[10])
+local vp, uh, fp, title, n = ARGV[7], ARGV[8], ARGV[9], ARGV[10], tonumber(ARGV[11])
 local now, epoch = now_ms()
 local owner = redis.call('HGET', ukey, 'uid')
 local err = check_owner(owner, uid, 'user')
 if err then return err end
-local m = redis.call('HMGET', meta, 'uid', 'sid', 'first', 'seq')
-local first, seq = 1, 0
+local m = redis.call('HMGET', meta, 'uid', 'sid', 'first', 'seq', 'ctok')
+local first, seq, ctok = 1, 0, 0
 if m[1] then
   if m[1] ~= uid or m[2] ~= sid then return redis.error_reply('SESSIONMEM_ID_COLLISION session') end
-  first, seq = live_first(mp, tonumber(m[3]), tonumber(m[4])), tonumber(m[4])
+  first, seq, ctok = live_first(mp, tonumber(m[3]), tonumber(m[4])), tonumber(m[4]), tonumber(m[5] or 0)
 end
-
--- All keys of a session share one deadline D, so the session expires as a whole. It slides on
--- each write, in steps of at least ttl/10, so the O(n) refresh runs at most ten times per ttl.
-local D = redis.call('PEXPIRETIME', meta)
-local refresh = ttl > 0 and (D < 0 or now + ttl - D >= math.max(1, math.floor(ttl / 10)))
-if refresh then D = now + ttl end
+local D, refresh = deadline(meta, now, ttl)
 
 -- 1. The documents first: on a server without RedisJSON this fails before anything changed.
 local lo = seq + 1
-local dl = D
-if maxage > 0 and (dl < 0 or now + maxage < dl) then dl = now + maxage end
-for i = 1, n do
+for i = 0, n - 1 do
+  local b = 12 + 5 * i
+  local doc, mtype, blob, tok, ts = ARGV[b], ARGV[b + 1], ARGV[b + 2], tonumber(ARGV[b + 3]), ARGV[b + 4]
+  if ts == '' then ts = now else ts = tonumber(ts) end
   seq = seq + 1
   local k = mp .. seq
-  redis.call('JSON.SET', k, '$', '{"seq":' .. seq .. ',"ts":' .. now .. ',' .. string.sub(ARGV[10 + i], 2))
+  redis.call('JSON.SET', k, '$', '{"seq":' .. seq .. ',"ts":' .. ts .. ',"tok":' .. tok .. ',"c0":' .. ctok .. ','
+             .. string.sub(doc, 2))
+  ctok = ctok + tok
+  local dl = D
+  if maxage > 0 and (dl < 0 or ts + maxage < dl) then dl = ts + maxage end
   if dl > 0 then redis.call('PEXPIREAT', k, dl) end
-  local blob = ARGV[10 + n + 2 * i]
   if blob ~= '' then
     local vk = vp .. seq
-    redis.call('HSET', vk, 'v', blob, 'uh', uh, 'sh', sh, 'type', ARGV[9 + n + 2 * i], 'm', fp, 'seq', seq, 'ts', now)
+    redis.call('HSET', vk, 'v', blob, 'uh', uh, 'sh', sh, 'type', mtype, 'm', fp, 'seq', seq, 'ts', ts)
     if dl > 0 then redis.call('PEXPIREAT', vk, dl) end
   end
 end
 
 -- 2. The session and the user.
-if not m[1] then redis.call('HSET', meta, 'uid', uid, 'sid', sid, 'created', now, 'epoch', epoch) end
+if not m[1] then
+  redis.call('HSET', meta, 'uid', uid, 'sid', sid, 'created', now, 'epoch', epoch)
+end
 if not owner then redis.call('HSET', ukey, 'uid', uid) end
-redis.call('HSET', meta, 'first', first, 'seq', seq, 'last_active', now)
+redis.call('HSET', meta, 'first', first, 'seq', seq, 'ctok', ctok, 'last_active', now)
+if title ~= '' then redis.call('HSETNX', meta, 'title', title) end
 
 -- 3. Slide the deadline of the older keys of the session.
 if refresh then
@@ -97,7 +164,7 @@ if refresh then
     local k = mp .. s
     local kdl = D
     if maxage > 0 then
-      local ts = redis.call('JSON.GET', k, '.ts')
+      local ts = field(k, '.ts')
       kdl = ts and math.min(D, tonumber(ts) + maxage)
     end
     if kdl then
@@ -108,40 +175,74 @@ if refresh then
   redis.call('PEXPIREAT', meta, D)
 end
 redis.call('ZADD', zset, now, sh)
-
--- The user's own keys live as long as its longest-lived session.
-if D < 0 then
-  redis.call('HSET', ukey, 'maxdl', -1)
-  redis.call('PERSIST', zset)
-  redis.call('PERSIST', ukey)
-else
-  local maxdl = tonumber(redis.call('HGET', ukey, 'maxdl') or '0')
-  if maxdl >= 0 and D >= maxdl then
-    redis.call('HSET', ukey, 'maxdl', D)
-    redis.call('PEXPIREAT', zset, D)
-    redis.call('PEXPIREAT', ukey, D)
-  end
-end
+extend_user(zset, ukey, D)
 return {lo, seq, now}
 """
 )
 
-# KEYS: meta. ARGV: user_id, session_id, message prefix, k (-1: all), after_seq (0: from the start)
-# Returns {} when the session does not exist, else {epoch, first, last, doc...} in sequence order.
+# KEYS: meta, user hash
+# ARGV: user_id, session_id, message prefix, k, after, limit, budget, flags
+#   Messages with seq > after; limit >= 0: only the first `limit` of them (paging forward);
+#   k >= 0: only the last k; budget >= 0: only the longest suffix within that many tokens.
+#   flags 'i': also the effective instructions (the session's, else the user's); 's': also the
+#   running summary, and only messages after it. Their tokens count against the budget.
+#   flags 'w' (window, as trim_messages): keep a leading system message (its tokens count), and
+#   drop messages before the first human one, so no tool result loses the AI call it answers.
+# Returns {exists, epoch, first, last, tokens, instructions, itok, summary, sup, stok, sgen, lo,
+#          doc...}: docs in sequence order, the kept system message first.
 READ = (
     "#!lua flags=no-writes\n"
     + _PRELUDE
     + r"""
-local m = redis.call('HMGET', KEYS[1], 'uid', 'sid', 'first', 'seq', 'epoch')
-if not m[1] then return {} end
-if m[1] ~= ARGV[1] or m[2] ~= ARGV[2] then return redis.error_reply('SESSIONMEM_ID_COLLISION session') end
-local mp, k, after = ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
+local uid, mp = ARGV[1], ARGV[3]
+local k, after, limit, budget = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+local flags = ARGV[8]
+local wi, ws, win = string.find(flags, 'i', 1, true), string.find(flags, 's', 1, true), string.find(flags, 'w', 1, true)
+local m = redis.call('HMGET', KEYS[1], 'uid', 'sid', 'first', 'seq', 'epoch', 'ctok', 'instr', 'itok', 'sum',
+                     'sup', 'stok', 'sgen')
+local instr, itok = false, 0
+if wi then
+  instr, itok = m[7], tonumber(m[8] or 0)
+  if not instr then
+    local u = redis.call('HMGET', KEYS[2], 'uid', 'instr', 'itok')
+    if u[1] == uid and u[2] then instr, itok = u[2], tonumber(u[3] or 0) end
+  end
+end
+if not m[1] then return {0, '', 1, 0, 0, instr or '', itok, '', 0, 0, 0, 1} end
+if m[1] ~= uid or m[2] ~= ARGV[2] then return redis.error_reply('SESSIONMEM_ID_COLLISION session') end
 local last = tonumber(m[4])
 local first = live_first(mp, tonumber(m[3]), last)
-local lo = math.max(first, after + 1)
-if k >= 0 then lo = math.max(lo, last - k + 1) end
-local out = {m[5], first, last}
-each_chunk('JSON.MGET', mp, lo, last, '.', function(vals)
+local tokens = live_tokens(mp, first, last, m[6])
+local sum, sup, stok = '', 0, 0
+if ws and m[9] then sum, sup, stok = m[9], tonumber(m[10]), tonumber(m[11] or 0) end
+local lo = math.max(first, after + 1, sup + 1)
+local hi = last
+if limit >= 0 then hi = math.min(hi, lo + limit - 1) end
+if k >= 0 then lo = math.max(lo, hi - k + 1) end
+local sys = nil
+if win and first <= last and field(mp .. first, '.type') == '"system"' then
+  sys = first
+  if lo <= first then lo = first + 1 end
+end
+if budget >= 0 then
+  local avail = budget - itok - stok
+  if sys then avail = avail - tonumber(field(mp .. sys, '.tok')) end
+  -- Smallest s with tokens(s..hi) <= avail; tokens(s..hi) = c0(hi + 1) - c0(s). Binary search: O(log n).
+  local top = tonumber(m[6])
+  if hi < last then top = tonumber(field(mp .. (hi + 1), '.c0')) end
+  local a, b = lo, hi + 1
+  while a < b do
+    local mid = math.floor((a + b) / 2)
+    if top - tonumber(field(mp .. mid, '.c0')) <= avail then b = mid else a = mid + 1 end
+  end
+  lo = a
+end
+if win then
+  while lo <= hi and field(mp .. lo, '.type') ~= '"human"' do lo = lo + 1 end
+end
+local out = {1, m[5], first, last, tokens, instr or '', itok, sum, sup, stok, tonumber(m[12] or 0), lo}
+if sys then out[#out + 1] = redis.call('JSON.GET', mp .. sys, '.') end
+each_chunk('JSON.MGET', mp, lo, hi, '.', function(vals)
   for _, v in ipairs(vals) do
     if v then out[#out + 1] = v end
   end
@@ -175,6 +276,8 @@ if drop then
   redis.call('ZREM', zset, sh)
 else
   redis.call('HSET', meta, 'first', last + 1, 'last_active', now)
+  redis.call('HDEL', meta, 'sum', 'sup', 'stok')
+  redis.call('HINCRBY', meta, 'sgen', 1)
   redis.call('ZADD', zset, now, sh)
 end
 return n
@@ -208,31 +311,122 @@ return {sessions, n}
 """
 )
 
-# KEYS: sessions zset, user hash. ARGV: user_id, meta prefix, message prefix, vector prefix of the user.
-# Returns, newest activity first, {session_id, created, last_active, message_count} per live
-# session, flattened; drops entries of sessions that expired.
+# KEYS: sessions zset, user hash. ARGV: user_id, meta prefix, message prefix, after score ('' : from
+# the newest), after session digest, limit (-1: all).
+# Returns {cursor score, cursor digest, row...}: sessions by last activity, newest first (ties by
+# digest, descending), each row as session_row(); the cursor is '' when no session follows. Entries
+# of sessions that expired are dropped from the zset.
 LIST_SESSIONS = (
     "#!lua\n"
     + _PRELUDE
     + r"""
-local zset, ukey = KEYS[1], KEYS[2]
-local err = check_owner(redis.call('HGET', ukey, 'uid'), ARGV[1], 'user')
+local zset, ukey, uid = KEYS[1], KEYS[2], ARGV[1]
+local err = check_owner(redis.call('HGET', ukey, 'uid'), uid, 'user')
 if err then return err end
-local out = {}
-for _, sh in ipairs(redis.call('ZREVRANGE', zset, 0, -1)) do
-  local m = redis.call('HMGET', ARGV[2] .. sh, 'uid', 'sid', 'first', 'seq', 'created', 'last_active')
-  if not m[1] then
-    redis.call('ZREM', zset, sh)
-  elseif m[1] == ARGV[1] then
-    local last = tonumber(m[4])
-    local first = live_first(ARGV[3] .. sh .. ':', tonumber(m[3]), last)
-    out[#out + 1] = m[2]
-    out[#out + 1] = m[5]
-    out[#out + 1] = m[6]
-    out[#out + 1] = last - first + 1
+local cs, cm, limit = ARGV[4], ARGV[5], tonumber(ARGV[6])
+local top = '+inf'
+if cs ~= '' then top = cs end
+local rows, stale, n, offset = {}, {}, 0, 0
+local next_s, next_m, last_s, last_m = '', '', '', ''
+local more = true
+while more do
+  local batch = redis.call('ZRANGE', zset, top, '-inf', 'BYSCORE', 'REV', 'LIMIT', offset, 200, 'WITHSCORES')
+  if #batch == 0 then break end
+  offset = offset + #batch / 2
+  for i = 1, #batch, 2 do
+    local sh, score = batch[i], batch[i + 1]
+    if not (cs ~= '' and tonumber(score) == tonumber(cs) and sh >= cm) then
+      local row = session_row(ARGV[2] .. sh, ARGV[3] .. sh .. ':', uid)
+      if not row then
+        stale[#stale + 1] = sh
+      elseif limit >= 0 and n >= limit then
+        next_s, next_m, more = last_s, last_m, false
+        break
+      else
+        for _, v in ipairs(row) do rows[#rows + 1] = v end
+        n, last_s, last_m = n + 1, score, sh
+      end
+    end
   end
 end
+for _, sh in ipairs(stale) do redis.call('ZREM', zset, sh) end
+local out = {next_s, next_m}
+for _, v in ipairs(rows) do out[#out + 1] = v end
 return out
+"""
+)
+
+# KEYS: meta. ARGV: user_id, session_id, message prefix. Returns session_row() or {} if absent.
+SESSION_INFO = (
+    "#!lua flags=no-writes\n"
+    + _PRELUDE
+    + r"""
+local m = redis.call('HMGET', KEYS[1], 'uid', 'sid')
+if not m[1] then return {} end
+if m[1] ~= ARGV[1] or m[2] ~= ARGV[2] then return redis.error_reply('SESSIONMEM_ID_COLLISION session') end
+return session_row(KEYS[1], ARGV[3], ARGV[1])
+"""
+)
+
+# KEYS: meta, sessions zset, user hash. ARGV: user_id, session_id, session digest, ttl_ms, then
+# field/value pairs of the session meta ('' deletes the field); a 'last_active' value also moves the
+# session in the activity order. Creates the session (no messages) when it does not exist.
+SET_SESSION = (
+    "#!lua\n"
+    + _PRELUDE
+    + r"""
+local meta, zset = KEYS[1], KEYS[2]
+local err = ensure_session(meta, zset, KEYS[3], ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]))
+if err then return err end
+for i = 5, #ARGV, 2 do
+  local f, v = ARGV[i], ARGV[i + 1]
+  if v == '' then redis.call('HDEL', meta, f) else redis.call('HSET', meta, f, v) end
+  if f == 'last_active' then redis.call('ZADD', zset, v, ARGV[3]) end
+end
+return 1
+"""
+)
+
+# KEYS: user hash, sessions zset. ARGV: user_id, instructions ('' clears), their tokens.
+# Sets the user's default instructions; the user hash then outlives its sessions' TTL.
+SET_USER = (
+    "#!lua\n"
+    + _PRELUDE
+    + r"""
+local ukey, zset = KEYS[1], KEYS[2]
+local err = check_owner(redis.call('HGET', ukey, 'uid'), ARGV[1], 'user')
+if err then return err end
+if ARGV[2] ~= '' then
+  redis.call('HSET', ukey, 'uid', ARGV[1], 'instr', ARGV[2], 'itok', ARGV[3])
+  redis.call('PERSIST', ukey)
+  return 1
+end
+redis.call('HDEL', ukey, 'instr', 'itok')
+if redis.call('EXISTS', zset) == 0 then
+  redis.call('UNLINK', ukey)
+else
+  local maxdl = tonumber(redis.call('HGET', ukey, 'maxdl') or '-1')
+  if maxdl > 0 then redis.call('PEXPIREAT', ukey, maxdl) end
+end
+return 1
+"""
+)
+
+# KEYS: meta. ARGV: user_id, session_id, expected sgen, summary, last seq it covers, its tokens.
+# Stores the running summary unless another summary write or a clear came first. Returns the new sgen.
+SET_SUMMARY = (
+    "#!lua\n"
+    + _PRELUDE
+    + r"""
+local m = redis.call('HMGET', KEYS[1], 'uid', 'sid', 'sgen', 'seq')
+if not m[1] then return redis.error_reply('SESSIONMEM_CONFLICT the session was deleted') end
+if m[1] ~= ARGV[1] or m[2] ~= ARGV[2] then return redis.error_reply('SESSIONMEM_ID_COLLISION session') end
+if tonumber(m[3] or 0) ~= tonumber(ARGV[3]) then
+  return redis.error_reply('SESSIONMEM_CONFLICT the summary or the messages changed meanwhile')
+end
+if tonumber(ARGV[5]) > tonumber(m[4]) then return redis.error_reply('SESSIONMEM_CONFLICT no such message') end
+redis.call('HSET', KEYS[1], 'sum', ARGV[4], 'sup', ARGV[5], 'stok', ARGV[6])
+return redis.call('HINCRBY', KEYS[1], 'sgen', 1)
 """
 )
 
@@ -271,5 +465,9 @@ ALL = {
     "clear": CLEAR,
     "delete_user": DELETE_USER,
     "list_sessions": LIST_SESSIONS,
+    "session_info": SESSION_INFO,
+    "set_session": SET_SESSION,
+    "set_user": SET_USER,
+    "set_summary": SET_SUMMARY,
     "put_vectors": PUT_VECTORS,
 }

@@ -41,6 +41,10 @@ class SessionMemConfig:
     embed_template: str = "{text}"
     """Text that is embedded; fields ``{text}``, ``{role}`` (name, else type), ``{type}``, ``{date}`` (UTC)."""
 
+    tokenizer: str = "cl100k_base"
+    """tiktoken encoding (``cl100k_base``, ``o200k_base``) or model name (``gpt-4o``) token counts use.
+    Counts are stored on write, so every process sharing the data should use the same one."""
+
     vector_dims: int | None = None
     """Embedding size; None: measured once by ``setup()`` with one ``embed_query`` call."""
 
@@ -80,6 +84,8 @@ class SessionMemConfig:
                 f"embed_template {self.embed_template!r} is not a template over {{text}}, {{role}}, {{type}}, "
                 f"{{date}}: {exc!r}"
             ) from exc
+        if not isinstance(self.tokenizer, str) or not self.tokenizer:
+            raise ConfigError(f"tokenizer must be a tiktoken encoding or model name, got {self.tokenizer!r}")
         if self.vector_dims is not None and (
             isinstance(self.vector_dims, bool) or not isinstance(self.vector_dims, int) or self.vector_dims < 1
         ):

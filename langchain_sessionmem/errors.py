@@ -14,7 +14,10 @@
     ├── ModulesMissingError (RuntimeError)        server lacks RedisJSON or RediSearch
     ├── IndexSchemaMismatchError (RuntimeError)   an index of that name exists with another schema
     ├── IdCollisionError (RuntimeError)           two different ids mapped to the same keys (refused)
+    ├── SummarizationError (RuntimeError)         the chat model gave no usable summary (nothing stored)
     └── RedisCommandError (RuntimeError)          any other error the server returned (e.g. OOM)
+
+    TokenizerFallbackWarning (UserWarning)        no tiktoken encoding loaded: counts are approximate
 
 Each class also derives from the matching built-in, so ``except ValueError`` keeps working.
 """
@@ -41,6 +44,8 @@ __all__ = [
     "RedisCommandError",
     "RedisUnavailableError",
     "SessionMemError",
+    "SummarizationError",
+    "TokenizerFallbackWarning",
 ]
 
 
@@ -74,6 +79,14 @@ class InvalidRecordError(SessionMemError, ValueError):
 
 class ConcurrentUpdateError(SessionMemError, RuntimeError):
     """Another writer changed the data this call had read (e.g. two summarize() at once); retry."""
+
+
+class SummarizationError(SessionMemError, RuntimeError):
+    """The chat model asked to summarize returned nothing usable; nothing was stored."""
+
+
+class TokenizerFallbackWarning(UserWarning):
+    """No tiktoken encoding could be loaded; token counts are approximated (characters / 4)."""
 
 
 class RedisUnavailableError(SessionMemError, ConnectionError):
@@ -120,6 +133,11 @@ def _translate(exc: rex.RedisError, url: str) -> SessionMemError:
             return IdCollisionError(
                 "two different ids map to the same Redis keys (a SHA-256 prefix collision); "
                 "the operation was refused and nothing was changed. Use a different key_prefix"
+            )
+        if "sessionmem_conflict" in low:
+            return ConcurrentUpdateError(
+                f"{msg.split('SESSIONMEM_CONFLICT', 1)[-1].strip()}: another writer changed the session "
+                "after this call read it; nothing was written. Call again"
             )
         if "unknown command" in low and "'json." in low:
             return ModulesMissingError(_MODULE_HINT.format(url=url, module="RedisJSON"))

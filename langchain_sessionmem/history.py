@@ -4,33 +4,161 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import redis
 import redis.asyncio as aredis
 from langchain_core.chat_history import BaseChatMessageHistory
 from langchain_core.embeddings import Embeddings
-from langchain_core.messages import BaseMessage
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from langchain_sessionmem._backend import Backend, Op
-from langchain_sessionmem._codec import check_messages, decode_messages, encode_messages, mark_embedded
+from langchain_sessionmem._codec import (
+    check_messages,
+    content_text,
+    decode_messages,
+    encode_messages,
+    mark_embedded,
+)
 from langchain_sessionmem._keys import SessionKeys, check_id
 from langchain_sessionmem._steps import Plan, adrive, drive
+from langchain_sessionmem._tokens import message_tokens, text_counter
 from langchain_sessionmem._vectors import PENDING, fingerprint, pack, to_embed
 from langchain_sessionmem.config import SessionMemConfig
-from langchain_sessionmem.errors import ConfigError
+from langchain_sessionmem.errors import ConfigError, SummarizationError
 
-__all__ = ["RedisSessionHistory"]
+__all__ = ["ContextWindow", "RedisSessionHistory"]
 
 logger = logging.getLogger(__name__)
 
 Call = tuple[str, list[str], list[Any]]
 
 
+INSTRUCTIONS_ID = "sessionmem-instructions"
+SUMMARY_ID = "sessionmem-summary"
+SUMMARY_PREFIX = "Summary of the earlier conversation:\n"
+SUMMARY_PROMPT = (
+    "You maintain the running summary of a conversation between a user and an assistant. Extend the "
+    "existing summary with the new messages. Keep every fact, preference, decision, name, number and "
+    "open question the assistant may need later; drop greetings and filler. Write in the third person, "
+    "as plain prose. Reply with the updated summary only."
+)
+TITLE_CHARS = 80
+
+
+def _check_count(name: str, value: object, *, optional: bool = False) -> int:
+    """``value`` as an int >= 0 (``-1`` for None when ``optional``), else ConfigError."""
+    if value is None and optional:
+        return -1
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigError(f"{name} must be {'None or ' if optional else ''}an int >= 0, got {value!r}")
+    return value
+
+
 def _check_k(k: object) -> int:
-    if isinstance(k, bool) or not isinstance(k, int) or k < 0:
-        raise ConfigError(f"k must be an int >= 0, got {k!r}")
-    return k
+    return _check_count("k", k)
+
+
+def title_of(messages: Sequence[BaseMessage]) -> str:
+    """The automatic session title: the first human message's text, on one line, shortened."""
+    for m in messages:
+        if m.type == "human":
+            text = " ".join(content_text(m.content).split())
+            return text if len(text) <= TITLE_CHARS else text[: TITLE_CHARS - 1].rstrip() + "…"
+    return ""
+
+
+def _transcript(messages: Sequence[BaseMessage]) -> str:
+    lines = []
+    for m in messages:
+        role = {"human": "User", "ai": "Assistant", "tool": "Tool result", "system": "System"}.get(m.type, m.type)
+        text = content_text(m.content).strip()
+        calls = getattr(m, "tool_calls", None) or []
+        if calls:
+            text += "".join(f" [called {c['name']}({c['args']})]" for c in calls)
+        lines.append(f"{role}: {text}")
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True, slots=True)
+class ContextWindow:
+    """What a chain sees of a session: see ``RedisSessionHistory.get_context``.
+
+    A history made with one (``memory.history(..., window=...)``, ``memory.with_message_history``)
+    returns this context from ``messages``; ``add_messages`` still appends to the full history.
+    """
+
+    max_tokens: int | None = None
+    """Token budget of the whole context (instructions and summary included); None: no limit."""
+    k: int | None = None
+    """At most this many stored messages; None: no limit."""
+    instructions: bool = True
+    """Prepend the effective system instructions (the session's, else the user's), if any."""
+    summary: bool = True
+    """Prepend the running summary, if any, and show only the messages after it."""
+
+    def __post_init__(self) -> None:
+        _check_count("max_tokens", self.max_tokens, optional=True)
+        _check_count("k", self.k, optional=True)
+
+    @property
+    def flags(self) -> str:
+        return "w" + ("i" if self.instructions else "") + ("s" if self.summary else "")
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A decoded reply of the read script."""
+
+    exists: bool
+    epoch: str
+    first: int
+    last: int
+    tokens: int
+    instructions: str | None
+    summary: str | None
+    summary_upto: int
+    summary_gen: int
+    lo: int
+    docs: list[Any]
+
+    @classmethod
+    def of(cls, reply: list[Any]) -> Snapshot:
+        def text(v: Any) -> str:
+            return v.decode("utf-8") if isinstance(v, bytes) else str(v)
+
+        exists, epoch, first, last, tokens, instr, _itok, summ, sup, _stok, sgen, lo = reply[:12]
+        return cls(
+            bool(int(exists)),
+            text(epoch),
+            int(first),
+            int(last),
+            int(tokens),
+            text(instr) or None,
+            text(summ) or None,
+            int(sup),
+            int(sgen),
+            int(lo),
+            reply[12:],
+        )
+
+    @property
+    def count(self) -> int:
+        return max(0, self.last - self.first + 1)
+
+    def messages(self) -> list[BaseMessage]:
+        return decode_messages(self.docs)
+
+    def context(self) -> list[BaseMessage]:
+        """Instructions and summary as system messages, then the stored messages."""
+        head: list[BaseMessage] = []
+        if self.instructions:
+            head.append(SystemMessage(self.instructions, id=INSTRUCTIONS_ID))
+        if self.summary:
+            head.append(SystemMessage(SUMMARY_PREFIX + self.summary, id=SUMMARY_ID))
+        return head + self.messages()
 
 
 class RedisSessionHistory(BaseChatMessageHistory):
@@ -74,6 +202,7 @@ class RedisSessionHistory(BaseChatMessageHistory):
         async_client: aredis.Redis | None = None,
         config: SessionMemConfig | None = None,
         embeddings: Embeddings | None = None,
+        window: ContextWindow | None = None,
         backend: Backend | None = None,
     ) -> None:
         """Create a history handle; no I/O happens here.
@@ -88,6 +217,9 @@ class RedisSessionHistory(BaseChatMessageHistory):
             config: Shared settings; must match the other processes using the same data.
             embeddings: When set, messages are embedded on write (one ``embed_documents`` call
                 per batch) so the retriever can find them.
+            window: When set, ``messages`` returns this context (instructions, summary, trimmed
+                window) instead of every message; what a chain wrapped by
+                ``RunnableWithMessageHistory`` then sees.
             backend: Internal: the memory's shared clients. Prefer ``RedisSessionMemory.history``.
 
         Raises:
@@ -98,6 +230,9 @@ class RedisSessionHistory(BaseChatMessageHistory):
         self.user_id = check_id("user_id", user_id, cfg.max_id_length)
         self.session_id = check_id("session_id", session_id, cfg.max_id_length)
         self._keys = SessionKeys.of(cfg.key_prefix, user_id, session_id)
+        if window is not None and not isinstance(window, ContextWindow):
+            raise ConfigError(f"window must be a ContextWindow, got {type(window).__name__}")
+        self.window = window
 
     def __repr__(self) -> str:
         return f"RedisSessionHistory(user_id={self.user_id!r}, session_id={self.session_id!r})"
@@ -107,11 +242,15 @@ class RedisSessionHistory(BaseChatMessageHistory):
     def _ids(self) -> list[Any]:
         return [self.user_id, self.session_id, self._keys.message_prefix]
 
-    def _append_plan(self, messages: Sequence[BaseMessage]) -> Plan[None]:
+    def _count(self) -> Any:
+        return text_counter(self._backend.config.tokenizer)
+
+    def _append_plan(self, messages: Sequence[BaseMessage], stamps: Sequence[int] | None = None) -> Plan[None]:
         """Validate and encode, embed what is embeddable (one call), then append in one script.
 
         A failed embedding call does not lose the batch: its messages are stored marked
-        ``pending`` and ``RedisSessionMemory.reindex()`` embeds them later.
+        ``pending`` and ``RedisSessionMemory.reindex()`` embeds them later. ``stamps`` (ms) keep
+        the original times of imported messages; otherwise the server's clock stamps them.
         """
         cfg, backend, keys = self._backend.config, self._backend, self._keys
         msgs = check_messages(messages)
@@ -142,34 +281,77 @@ class RedisSessionHistory(BaseChatMessageHistory):
                 for i in positions:
                     blobs[i] = ""
                     docs[i] = mark_embedded(plain[i], PENDING)
+        count = self._count()
         script_keys = [keys.meta, keys.user.sessions, keys.user.user]
-        args = [*self._ids(), keys.sh, cfg.ttl_ms, cfg.max_age_ms, keys.vector_prefix, keys.user.uh, fp, len(docs)]
-        args += docs
-        for m, blob in zip(msgs, blobs, strict=True):
-            args += [m.type, blob]
+        args = [*self._ids(), keys.sh, cfg.ttl_ms, cfg.max_age_ms, keys.vector_prefix, keys.user.uh, fp]
+        args += [title_of(msgs), len(docs)]
+        for i, (m, doc, blob) in enumerate(zip(msgs, docs, blobs, strict=True)):
+            args += [doc, m.type, blob, message_tokens(m, count), "" if stamps is None else int(stamps[i])]
         yield (Op.SCRIPT, "append", script_keys, args)
 
-    def _read_call(self, k: int = -1, after_seq: int = 0) -> Call:
-        return "read", [self._keys.meta], [*self._ids(), k, after_seq]
+    def _read_call(
+        self, k: int = -1, *, after: int = 0, limit: int = -1, max_tokens: int = -1, flags: str = ""
+    ) -> Call:
+        args = [*self._ids(), k, after, limit, max_tokens, flags]
+        return "read", [self._keys.meta, self._keys.user.user], args
+
+    def _context_call(self, max_tokens: int | None, k: int | None, flags: str) -> Call:
+        budget = _check_count("max_tokens", max_tokens, optional=True)
+        return self._read_call(_check_count("k", k, optional=True), max_tokens=budget, flags=flags)
+
+    def _messages_call(self) -> Call:
+        w = self.window
+        return self._read_call() if w is None else self._context_call(w.max_tokens, w.k, w.flags)
+
+    def _messages_of(self, reply: list[Any]) -> list[BaseMessage]:
+        snap = Snapshot.of(reply)
+        return snap.context() if self.window is not None else snap.messages()
 
     def _clear_call(self, drop_session: bool) -> Call:
         keys = [self._keys.meta, self._keys.user.sessions]
         return "clear", keys, [*self._ids(), self._keys.sh, int(drop_session), self._keys.vector_prefix]
 
-    @staticmethod
-    def _messages_of(reply: list[Any]) -> list[BaseMessage]:
-        return decode_messages(reply[3:])
-
-    @staticmethod
-    def _count_of(reply: list[Any]) -> int:
-        return int(reply[2]) - int(reply[1]) + 1 if reply else 0
+    def _summarize_plan(
+        self, model: BaseChatModel, keep_tokens: int | None, keep_last: int | None, prompt: str
+    ) -> Plan[str | None]:
+        if keep_tokens is None and keep_last is None:
+            raise ConfigError("summarize() needs keep_tokens or keep_last: how much recent history stays verbatim")
+        budget = _check_count("keep_tokens", keep_tokens, optional=True)
+        k = _check_count("keep_last", keep_last, optional=True)
+        state = Snapshot.of((yield (Op.SCRIPT, *self._read_call(0, flags="s"))))
+        if not state.exists:
+            return None
+        kept = Snapshot.of(
+            (yield (Op.SCRIPT, *self._read_call(k, after=state.summary_upto, max_tokens=budget, flags="w")))
+        )
+        start = max(state.first, state.summary_upto + 1)
+        older = Snapshot.of(
+            (yield (Op.SCRIPT, *self._read_call(after=start - 1, limit=max(0, kept.lo - start))))
+        ).messages()
+        if older and start == state.first and older[0].type == "system":
+            older = older[1:]  # the leading system message stays in every window: nothing to condense
+        if not older:
+            return state.summary
+        request = [
+            SystemMessage(prompt),
+            HumanMessage(f"Existing summary:\n{state.summary or '(none yet)'}\n\nNew messages:\n{_transcript(older)}"),
+        ]
+        reply = yield (Op.CHAT, model, request)
+        text = content_text(getattr(reply, "content", "")).strip()
+        if not text:
+            raise SummarizationError(f"{model!r:.80} returned an empty summary; nothing was stored")
+        tokens = message_tokens(SystemMessage(SUMMARY_PREFIX + text), self._count())
+        args = [self.user_id, self.session_id, state.summary_gen, text, kept.lo - 1, tokens]
+        yield (Op.SCRIPT, "set_summary", [self._keys.meta], args)
+        return text
 
     # -- sync ----------------------------------------------------------------------------------
 
     @property
     def messages(self) -> list[BaseMessage]:  # type: ignore[override]
-        """Every stored message of the session, oldest first. One round trip."""
-        return self._messages_of(self._backend.run(*self._read_call()))
+        """Every stored message of the session, oldest first, in one round trip; with a ``window``,
+        the context it describes (see ``get_context``)."""
+        return self._messages_of(self._backend.run(*self._messages_call()))
 
     def add_messages(self, messages: Sequence[BaseMessage]) -> None:
         """Append a batch atomically, in one round trip.
@@ -181,22 +363,67 @@ class RedisSessionHistory(BaseChatMessageHistory):
         drive(self._append_plan(messages), self._backend.execute)
 
     def clear(self) -> None:
-        """Delete the session's messages (its settings and metadata stay)."""
+        """Delete the session's messages and summary (its instructions, title and metadata stay)."""
         self._backend.run(*self._clear_call(drop_session=False))
 
     def get_recent(self, k: int) -> list[BaseMessage]:
         """The last ``k`` messages, oldest first; reads only those ``k``."""
-        return self._messages_of(self._backend.run(*self._read_call(_check_k(k))))
+        return Snapshot.of(self._backend.run(*self._read_call(_check_k(k)))).messages()
+
+    def get_window(self, max_tokens: int | None = None, *, k: int | None = None) -> list[BaseMessage]:
+        """The most recent messages that fit ``max_tokens`` (and ``k``), as ``trim_messages`` cuts.
+
+        Same result as ``trim_messages(history.messages, max_tokens=..., strategy="last",
+        include_system=True, start_on="human", token_counter=<this package's counter>)``: a leading
+        system message is kept and counted, the window starts on a human message (so a tool result
+        never loses the AI tool call it answers), nothing is split. Reads only the window, in one
+        round trip: the cut is found by binary search over stored running token totals.
+        """
+        return Snapshot.of(self._backend.run(*self._context_call(max_tokens, k, "w"))).messages()
+
+    def get_context(self, max_tokens: int | None = None, *, k: int | None = None) -> list[BaseMessage]:
+        """What to send the model: the effective instructions and the running summary as system
+        messages, then the ``get_window`` of the messages after the summary, all within
+        ``max_tokens``. One round trip."""
+        return Snapshot.of(self._backend.run(*self._context_call(max_tokens, k, "wis"))).context()
+
+    def token_count(self) -> int:
+        """Tokens of the stored messages (``config.tokenizer``), kept up to date on write: O(1)."""
+        return Snapshot.of(self._backend.run(*self._read_call(0))).tokens
+
+    def summarize(
+        self,
+        model: BaseChatModel,
+        *,
+        keep_tokens: int | None = None,
+        keep_last: int | None = None,
+        prompt: str = SUMMARY_PROMPT,
+    ) -> str | None:
+        """Fold the messages older than the recent window into the stored running summary.
+
+        The recent window is what ``get_window(keep_tokens, k=keep_last)`` keeps of the messages
+        after the current summary; everything between the summary and that window is sent to
+        ``model`` with the current summary, and the reply becomes the new summary. The messages
+        themselves stay stored (``messages``, the retriever), only the context shrinks.
+
+        Returns:
+            The summary now stored (unchanged when nothing was old enough), or None.
+
+        Raises:
+            ConcurrentUpdateError: Another summarize() or a clear() changed the session meanwhile.
+            SummarizationError: The model returned an empty reply.
+        """
+        return drive(self._summarize_plan(model, keep_tokens, keep_last, prompt), self._backend.execute)
 
     def __len__(self) -> int:
         """Number of stored messages. One round trip, no message is read."""
-        return self._count_of(self._backend.run(*self._read_call(0)))
+        return Snapshot.of(self._backend.run(*self._read_call(0))).count
 
     # -- async ---------------------------------------------------------------------------------
 
     async def aget_messages(self) -> list[BaseMessage]:
         """Async twin of ``messages``."""
-        return self._messages_of(await self._backend.arun(*self._read_call()))
+        return self._messages_of(await self._backend.arun(*self._messages_call()))
 
     async def aadd_messages(self, messages: Sequence[BaseMessage]) -> None:
         """Async twin of ``add_messages``."""
@@ -208,8 +435,31 @@ class RedisSessionHistory(BaseChatMessageHistory):
 
     async def aget_recent(self, k: int) -> list[BaseMessage]:
         """Async twin of ``get_recent``."""
-        return self._messages_of(await self._backend.arun(*self._read_call(_check_k(k))))
+        return Snapshot.of(await self._backend.arun(*self._read_call(_check_k(k)))).messages()
+
+    async def aget_window(self, max_tokens: int | None = None, *, k: int | None = None) -> list[BaseMessage]:
+        """Async twin of ``get_window``."""
+        return Snapshot.of(await self._backend.arun(*self._context_call(max_tokens, k, "w"))).messages()
+
+    async def aget_context(self, max_tokens: int | None = None, *, k: int | None = None) -> list[BaseMessage]:
+        """Async twin of ``get_context``."""
+        return Snapshot.of(await self._backend.arun(*self._context_call(max_tokens, k, "wis"))).context()
+
+    async def atoken_count(self) -> int:
+        """Async twin of ``token_count``."""
+        return Snapshot.of(await self._backend.arun(*self._read_call(0))).tokens
+
+    async def asummarize(
+        self,
+        model: BaseChatModel,
+        *,
+        keep_tokens: int | None = None,
+        keep_last: int | None = None,
+        prompt: str = SUMMARY_PROMPT,
+    ) -> str | None:
+        """Async twin of ``summarize`` (calls ``model.ainvoke``)."""
+        return await adrive(self._summarize_plan(model, keep_tokens, keep_last, prompt), self._backend.aexecute)
 
     async def alen(self) -> int:
         """Async twin of ``len(history)``."""
-        return self._count_of(await self._backend.arun(*self._read_call(0)))
+        return Snapshot.of(await self._backend.arun(*self._read_call(0))).count

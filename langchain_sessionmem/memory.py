@@ -3,23 +3,25 @@ histories, wires RunnableWithMessageHistory, and administers users and sessions.
 
 from __future__ import annotations
 
+import json
 import sys
 from collections import defaultdict
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 import redis
 import redis.asyncio as aredis
 from langchain_core.embeddings import Embeddings
+from langchain_core.messages import BaseMessage, SystemMessage
 from langchain_core.runnables import Runnable
 from langchain_core.runnables.history import RunnableWithMessageHistory
 from langchain_core.runnables.utils import ConfigurableFieldSpec
 
 from langchain_sessionmem._backend import Backend, Op
-from langchain_sessionmem._codec import decode_stored
-from langchain_sessionmem._keys import UserKeys, check_id, parse_message_key
+from langchain_sessionmem._codec import check_messages, decode_stored
+from langchain_sessionmem._keys import DIGEST_HEX, UserKeys, check_id, parse_message_key
 from langchain_sessionmem._scripts import PUT_VECTORS
 from langchain_sessionmem._search import (
     create_index_args,
@@ -30,26 +32,50 @@ from langchain_sessionmem._search import (
     vector_index_dims,
 )
 from langchain_sessionmem._steps import Plan, adrive, drive
+from langchain_sessionmem._tokens import messages_tokens, text_counter
 from langchain_sessionmem._vectors import embed_text, fingerprint, pack
 from langchain_sessionmem.config import SessionMemConfig
-from langchain_sessionmem.errors import IndexSchemaMismatchError, RedisCommandError
-from langchain_sessionmem.history import RedisSessionHistory
+from langchain_sessionmem.errors import ConfigError, IdCollisionError, IndexSchemaMismatchError, RedisCommandError
+from langchain_sessionmem.history import Call, ContextWindow, RedisSessionHistory, Snapshot, _check_count
 
 if TYPE_CHECKING:
     from langchain_sessionmem.retriever import RedisSessionHistoryRetriever
 
-__all__ = ["RedisSessionMemory", "SessionInfo"]
+__all__ = ["RedisSessionMemory", "SessionInfo", "SessionPage"]
 
 
 @dataclass(frozen=True, slots=True)
 class SessionInfo:
-    """One session of a user, as listed by ``list_sessions``."""
+    """One session of a user, as listed by ``list_sessions`` and ``get_session``."""
 
     user_id: str
     session_id: str
     created_at: datetime
     last_active: datetime
     message_count: int
+    token_count: int = 0
+    """Tokens of the stored messages (``config.tokenizer``), maintained on write."""
+    title: str | None = None
+    """Set by ``update_session``, else the start of the first human message."""
+    metadata: dict[str, Any] = field(default_factory=dict)
+    """Free-form JSON metadata set by ``update_session``."""
+    instructions: str | None = None
+    """The session's own system instructions (not the user's default)."""
+
+
+class SessionPage(list[SessionInfo]):
+    """A page of ``list_sessions``: a list of SessionInfo, plus the cursor of the next page."""
+
+    next_cursor: str | None
+    """Pass to ``list_sessions(cursor=...)`` for the next page; None on the last page."""
+
+    def __init__(self, sessions: list[SessionInfo], next_cursor: str | None) -> None:
+        super().__init__(sessions)
+        self.next_cursor = next_cursor
+
+
+_UNSET: Any = object()
+_DEFAULT_WINDOW = ContextWindow()
 
 
 def _text(value: Any) -> str:
@@ -73,6 +99,30 @@ def _progress(progress: bool | Callable[[int, int], None]) -> Callable[[int, int
         sys.stderr.flush()
 
     return bar
+
+
+def _parse_cursor(cursor: str | None) -> tuple[str, str]:
+    if cursor is None:
+        return "", ""
+    score, _, sh = cursor.partition(".") if isinstance(cursor, str) else ("", "", "")
+    if not (score.isdigit() and len(sh) == DIGEST_HEX and all(c in "0123456789abcdef" for c in sh)):
+        raise ConfigError(f"cursor {cursor!r:.80} is not one list_sessions returned; pass its next_cursor or None")
+    return score, sh
+
+
+def _metadata_json(metadata: Any, max_bytes: int) -> str:
+    if metadata is None:
+        return ""
+    if not isinstance(metadata, dict) or not all(isinstance(k, str) for k in metadata):
+        raise ConfigError(f"metadata must be a dict with str keys or None, got {metadata!r:.80}")
+    try:
+        raw = json.dumps(metadata, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        raw.encode("utf-8")
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"metadata must be JSON-serialisable: {exc}") from exc
+    if len(raw.encode("utf-8")) > max_bytes:
+        raise ConfigError(f"metadata encodes to {len(raw.encode())} bytes, above max_message_bytes={max_bytes}")
+    return raw if metadata else ""
 
 
 def _is_missing_index(exc: Exception) -> bool:
@@ -222,13 +272,19 @@ class RedisSessionMemory:
 
     # -- histories -----------------------------------------------------------------------------
 
-    def history(self, user_id: str, session_id: str) -> RedisSessionHistory:
+    def history(self, user_id: str, session_id: str, *, window: ContextWindow | None = None) -> RedisSessionHistory:
         """The history of one user's session. No I/O.
+
+        Args:
+            user_id: The user.
+            session_id: The session, scoped to the user.
+            window: When set, the history's ``messages`` is this context (instructions, summary
+                and the trimmed recent window) instead of every message.
 
         Raises:
             InvalidIdError: An id is not a non-empty str within ``config.max_id_length``.
         """
-        return RedisSessionHistory(user_id, session_id, backend=self._backend)
+        return RedisSessionHistory(user_id, session_id, window=window, backend=self._backend)
 
     @property
     def embeddings(self) -> Embeddings | None:
@@ -338,17 +394,29 @@ class RedisSessionMemory:
             ),
         ]
 
-    def with_message_history(self, runnable: Runnable[Any, Any], **kwargs: Any) -> RunnableWithMessageHistory:
+    def with_message_history(
+        self, runnable: Runnable[Any, Any], *, window: ContextWindow | None = _DEFAULT_WINDOW, **kwargs: Any
+    ) -> RunnableWithMessageHistory:
         """Wrap ``runnable`` so each call reads and extends the configured user's session.
 
         Args:
             runnable: The chain or model to give memory to.
+            window: What the chain sees of the session. The default prepends the effective
+                instructions and the running summary (when there are any) to every message after
+                the summary; ``ContextWindow(max_tokens=3000)`` also trims to a token budget;
+                None passes every stored message and nothing else.
             **kwargs: Passed to RunnableWithMessageHistory (``input_messages_key``,
                 ``history_messages_key``, ``output_messages_key``).
         """
+        if window is not None and not isinstance(window, ContextWindow):
+            raise ConfigError(f"window must be a ContextWindow or None, got {type(window).__name__}")
+
+        def factory(user_id: str, session_id: str) -> RedisSessionHistory:
+            return self.history(user_id, session_id, window=window)
+
         return RunnableWithMessageHistory(
             runnable,
-            self.get_session_history,
+            factory,
             history_factory_config=self.history_factory_config,
             **kwargs,
         )
@@ -362,24 +430,178 @@ class RedisSessionMemory:
         u = self._user(user_id)
         return [u.sessions, u.user], [user_id, u.meta_prefix, u.message_prefix, u.vector_prefix]
 
+    def _list_call(self, user_id: str, limit: int | None, cursor: str | None) -> Call:
+        u = self._user(user_id)
+        n = _check_count("limit", limit, optional=True)
+        if n == 0:
+            raise ConfigError("limit must be None or an int >= 1, got 0")
+        score, sh = _parse_cursor(cursor)
+        return "list_sessions", [u.sessions, u.user], [user_id, u.meta_prefix, u.message_prefix, score, sh, n]
+
     @staticmethod
-    def _sessions_of(user_id: str, reply: list[Any]) -> list[SessionInfo]:
-        def rows() -> Iterator[SessionInfo]:
-            for i in range(0, len(reply), 4):
-                sid, created, last, count = reply[i : i + 4]
-                yield SessionInfo(user_id, _text(sid), _ms_to_dt(created), _ms_to_dt(last), int(count))
+    def _info(user_id: str, row: list[Any]) -> SessionInfo:
+        sid, created, last, count, tokens, title, meta, instr = (_text(v) for v in row)
+        return SessionInfo(
+            user_id,
+            sid,
+            _ms_to_dt(created),
+            _ms_to_dt(last),
+            int(count),
+            int(tokens),
+            title or None,
+            json.loads(meta) if meta else {},
+            instr or None,
+        )
 
-        return list(rows())
+    @classmethod
+    def _page_of(cls, user_id: str, reply: list[Any]) -> SessionPage:
+        score, sh = _text(reply[0]), _text(reply[1])
+        rows = [cls._info(user_id, reply[i : i + 8]) for i in range(2, len(reply), 8)]
+        return SessionPage(rows, f"{int(float(score))}.{sh}" if score else None)
 
-    def list_sessions(self, user_id: str) -> list[SessionInfo]:
-        """The user's live sessions, most recently active first. One round trip."""
-        return self._sessions_of(user_id, self._backend.run("list_sessions", *self._user_call(user_id)))
+    def list_sessions(self, user_id: str, *, limit: int | None = None, cursor: str | None = None) -> SessionPage:
+        """The user's live sessions, most recently active first. One round trip.
 
-    async def alist_sessions(self, user_id: str) -> list[SessionInfo]:
+        Args:
+            user_id: Whose sessions.
+            limit: Page size; None returns every session.
+            cursor: ``next_cursor`` of the previous page. Sessions that become active while you
+                page move to the front, so they show up again on a new first page, not later.
+
+        Returns:
+            A list of SessionInfo with a ``next_cursor`` attribute (None on the last page).
+        """
+        return self._page_of(user_id, self._backend.run(*self._list_call(user_id, limit, cursor)))
+
+    async def alist_sessions(self, user_id: str, *, limit: int | None = None, cursor: str | None = None) -> SessionPage:
         """Async twin of ``list_sessions``."""
-        return self._sessions_of(user_id, await self._backend.arun("list_sessions", *self._user_call(user_id)))
+        return self._page_of(user_id, await self._backend.arun(*self._list_call(user_id, limit, cursor)))
 
-    def _delete_session_call(self, user_id: str, session_id: str) -> tuple[str, list[str], list[Any]]:
+    def _session_call(self, user_id: str, session_id: str) -> Call:
+        h = self.history(user_id, session_id)
+        return "session_info", [h._keys.meta], h._ids()
+
+    def get_session(self, user_id: str, session_id: str) -> SessionInfo | None:
+        """One session's SessionInfo, or None if it does not exist. One round trip."""
+        row = self._backend.run(*self._session_call(user_id, session_id))
+        return self._info(user_id, row) if row else None
+
+    async def aget_session(self, user_id: str, session_id: str) -> SessionInfo | None:
+        """Async twin of ``get_session``."""
+        row = await self._backend.arun(*self._session_call(user_id, session_id))
+        return self._info(user_id, row) if row else None
+
+    def _set_session_call(self, user_id: str, session_id: str, fields: dict[str, Any]) -> Call:
+        keys = self.history(user_id, session_id)._keys
+        args: list[Any] = [user_id, session_id, keys.sh, self.config.ttl_ms]
+        for name, value in fields.items():
+            args += [name, value]
+        return "set_session", [keys.meta, keys.user.sessions, keys.user.user], args
+
+    def _update_fields(self, title: Any, metadata: Any) -> dict[str, Any]:
+        fields: dict[str, Any] = {}
+        if title is not _UNSET:
+            if title is not None and (not isinstance(title, str) or not title.strip()):
+                raise ConfigError(f"title must be a non-empty str or None, got {title!r}")
+            fields["title"] = title or ""
+        if metadata is not _UNSET:
+            fields["meta"] = _metadata_json(metadata, self.config.max_message_bytes)
+        return fields
+
+    def update_session(
+        self, user_id: str, session_id: str, *, title: str | None = _UNSET, metadata: dict[str, Any] | None = _UNSET
+    ) -> None:
+        """Set a session's title and/or metadata (creating the session if needed). History is untouched.
+
+        Args:
+            user_id: The session's user.
+            session_id: The session.
+            title: A title to show in lists; None goes back to the automatic one (the first human
+                message of later writes).
+            metadata: A JSON-serialisable dict replacing the current metadata; None or {} clears it.
+
+        Raises:
+            ConfigError: A value is of the wrong type, not JSON, or above ``config.max_message_bytes``.
+        """
+        fields = self._update_fields(title, metadata)
+        if fields:
+            self._backend.run(*self._set_session_call(user_id, session_id, fields))
+
+    async def aupdate_session(
+        self, user_id: str, session_id: str, *, title: str | None = _UNSET, metadata: dict[str, Any] | None = _UNSET
+    ) -> None:
+        """Async twin of ``update_session``."""
+        fields = self._update_fields(title, metadata)
+        if fields:
+            await self._backend.arun(*self._set_session_call(user_id, session_id, fields))
+
+    # -- system instructions -------------------------------------------------------------------
+
+    def _instructions_call(self, user_id: str, instructions: str | None, session_id: str | None) -> Call:
+        if instructions is not None:
+            if not isinstance(instructions, str) or not instructions.strip():
+                raise ConfigError(f"instructions must be a non-empty str (None clears them), got {instructions!r:.80}")
+            size = len(instructions.encode("utf-8", "surrogatepass"))
+            if size > self.config.max_message_bytes:
+                raise ConfigError(
+                    f"instructions are {size} bytes, above max_message_bytes={self.config.max_message_bytes}"
+                )
+        text = instructions or ""
+        tokens = self.count_tokens([SystemMessage(text)]) if text else ""
+        if session_id is not None:
+            return self._set_session_call(user_id, session_id, {"instr": text, "itok": tokens})
+        u = self._user(user_id)
+        return "set_user", [u.user, u.sessions], [user_id, text, tokens]
+
+    def set_instructions(self, user_id: str, instructions: str | None, *, session_id: str | None = None) -> None:
+        """Set (or with None clear) system instructions: the user's default, or one session's override.
+
+        A session uses its own instructions if it has some, else its user's. They are stored
+        beside the history, never in it: changing them rewrites nothing, and the next
+        ``get_context`` (or chain call through ``with_message_history``) uses the new text. The
+        user's default outlives the TTL of the user's sessions; ``delete_user`` erases it.
+
+        Raises:
+            ConfigError: ``instructions`` is not a non-empty str or None, or is too large.
+        """
+        self._backend.run(*self._instructions_call(user_id, instructions, session_id))
+
+    async def aset_instructions(self, user_id: str, instructions: str | None, *, session_id: str | None = None) -> None:
+        """Async twin of ``set_instructions``."""
+        await self._backend.arun(*self._instructions_call(user_id, instructions, session_id))
+
+    def clear_instructions(self, user_id: str, *, session_id: str | None = None) -> None:
+        """Remove the user's default instructions, or one session's override."""
+        self.set_instructions(user_id, None, session_id=session_id)
+
+    async def aclear_instructions(self, user_id: str, *, session_id: str | None = None) -> None:
+        """Async twin of ``clear_instructions``."""
+        await self.aset_instructions(user_id, None, session_id=session_id)
+
+    def _get_instructions_plan(self, user_id: str, session_id: str | None) -> Plan[str | None]:
+        if session_id is not None:
+            h = self.history(user_id, session_id)
+            return Snapshot.of((yield (Op.SCRIPT, *h._read_call(0, flags="i")))).instructions
+        u = self._user(user_id)
+        owner, text = yield ("HMGET", u.user, "uid", "instr")
+        if owner is not None and _text(owner) != user_id:
+            raise IdCollisionError("two different user ids map to the same Redis keys; nothing was read")
+        return _text(text) if text is not None else None
+
+    def get_instructions(self, user_id: str, session_id: str | None = None) -> str | None:
+        """The instructions in effect: the session's own, else the user's default; None if neither.
+        Without ``session_id``, the user's default."""
+        return drive(self._get_instructions_plan(user_id, session_id), self._backend.execute)
+
+    async def aget_instructions(self, user_id: str, session_id: str | None = None) -> str | None:
+        """Async twin of ``get_instructions``."""
+        return await adrive(self._get_instructions_plan(user_id, session_id), self._backend.aexecute)
+
+    def count_tokens(self, messages: Sequence[BaseMessage]) -> int:
+        """Tokens of ``messages`` as this memory counts them (``config.tokenizer``). No I/O."""
+        return messages_tokens(check_messages(messages), text_counter(self.config.tokenizer))
+
+    def _delete_session_call(self, user_id: str, session_id: str) -> Call:
         return self.history(user_id, session_id)._clear_call(drop_session=True)
 
     def delete_session(self, user_id: str, session_id: str) -> int:

@@ -20,6 +20,7 @@ from langchain_sessionmem._search import Scope, knn_query, parse_search, text_qu
 from langchain_sessionmem._steps import Plan, adrive, drive
 from langchain_sessionmem._vectors import fingerprint, pack, role_of
 from langchain_sessionmem.errors import ConfigError
+from langchain_sessionmem.history import Snapshot
 from langchain_sessionmem.memory import RedisSessionMemory
 
 __all__ = ["RedisSessionHistoryRetriever"]
@@ -179,7 +180,7 @@ class RedisSessionHistoryRetriever(BaseRetriever):
             if self.fallback and session is not None:
                 history = memory.history(self.user_id, session.session_id)
                 reply = yield (Op.SCRIPT, *history._read_call(self.k))
-                recent = [decode_stored(raw) for raw in (reply or [])[3:]]
+                recent = [decode_stored(raw) for raw in Snapshot.of(reply).docs]
                 return [_document(self.user_id, self.session_id, s, None, None, "recent") for s in recent]
             return []
         return (yield from self._load(user, seeds))

@@ -18,8 +18,8 @@ from langchain_sessionmem.errors import (
     SummarizationError,
     TokenizerFallbackWarning,
 )
-from langchain_sessionmem.history import RedisSessionHistory
-from langchain_sessionmem.memory import RedisSessionMemory, SessionInfo
+from langchain_sessionmem.history import ContextWindow, RedisSessionHistory
+from langchain_sessionmem.memory import RedisSessionMemory, SessionInfo, SessionPage
 from langchain_sessionmem.retriever import RedisSessionHistoryRetriever
 
 __version__ = "0.1.0"
@@ -27,6 +27,7 @@ __version__ = "0.1.0"
 __all__ = [
     "ConcurrentUpdateError",
     "ConfigError",
+    "ContextWindow",
     "IdCollisionError",
     "IndexSchemaMismatchError",
     "InvalidIdError",
@@ -41,6 +42,7 @@ __all__ = [
     "RedisUnavailableError",
     "RedisSessionMemory",
     "SessionInfo",
+    "SessionPage",
     "SessionMemConfig",
     "SessionMemError",
     "SummarizationError",

@@ -19,7 +19,7 @@ from langchain_sessionmem.errors import (
     TokenizerFallbackWarning,
 )
 from langchain_sessionmem.history import ContextWindow, RedisSessionHistory
-from langchain_sessionmem.memory import RedisSessionMemory, SessionInfo, SessionPage
+from langchain_sessionmem.memory import RedisSessionMemory, SessionInfo, SessionPage, TransferStats
 from langchain_sessionmem.retriever import RedisSessionHistoryRetriever
 
 __version__ = "0.1.0"
@@ -43,6 +43,7 @@ __all__ = [
     "RedisSessionMemory",
     "SessionInfo",
     "SessionPage",
+    "TransferStats",
     "SessionMemConfig",
     "SessionMemError",
     "SummarizationError",

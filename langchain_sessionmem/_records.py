@@ -138,3 +138,21 @@ def parse_lines(lines: Iterable[str | bytes]) -> Iterator[dict[str, Any]]:
         except ValueError as exc:
             raise InvalidRecordError(f"line {n}: not JSON ({exc})") from exc
         yield check_record(record, f"line {n}")
+
+
+def check_stream(records: Iterable[dict[str, Any]]) -> int:
+    """Check a whole stream before anything is imported: every record well-formed, every message
+    rebuildable and after its session's record. Returns the number of messages."""
+    n, current = 0, None
+    for i, record in enumerate(records, 1):
+        kind = record["kind"]
+        if kind == "session":
+            current = (record["user_id"], record["session_id"])
+        elif kind == "user":
+            current = None
+        elif kind == "message":
+            if current != (record["user_id"], record["session_id"]):
+                raise InvalidRecordError(f"record {i}: a message record must follow its session's record")
+            message_of(record, f"record {i}")
+            n += 1
+    return n

@@ -70,6 +70,11 @@ def title_of(messages: Sequence[BaseMessage]) -> str:
     return ""
 
 
+def summary_message(summary: str) -> SystemMessage:
+    """How a running summary is shown to the model (and counted against budgets)."""
+    return SystemMessage(SUMMARY_PREFIX + summary, id=SUMMARY_ID)
+
+
 def _transcript(messages: Sequence[BaseMessage]) -> str:
     lines = []
     for m in messages:
@@ -157,7 +162,7 @@ class Snapshot:
         if self.instructions:
             head.append(SystemMessage(self.instructions, id=INSTRUCTIONS_ID))
         if self.summary:
-            head.append(SystemMessage(SUMMARY_PREFIX + self.summary, id=SUMMARY_ID))
+            head.append(summary_message(self.summary))
         return head + self.messages()
 
 
@@ -245,7 +250,7 @@ class RedisSessionHistory(BaseChatMessageHistory):
     def _count(self) -> Any:
         return text_counter(self._backend.config.tokenizer)
 
-    def _append_plan(self, messages: Sequence[BaseMessage], stamps: Sequence[int] | None = None) -> Plan[None]:
+    def _append_plan(self, messages: Sequence[BaseMessage], stamps: Sequence[int] | None = None) -> Plan[Any]:
         """Validate and encode, embed what is embeddable (one call), then append in one script.
 
         A failed embedding call does not lose the batch: its messages are stored marked
@@ -256,7 +261,7 @@ class RedisSessionHistory(BaseChatMessageHistory):
         msgs = check_messages(messages)
         docs = encode_messages(msgs, keys.user.uh, keys.sh, cfg.max_message_bytes)
         if not docs:
-            return
+            return None
         plain, fp = list(docs), ""
         blobs: list[bytes | str] = [""] * len(docs)
         positions, texts = to_embed(msgs, cfg) if backend.embeddings is not None else ([], [])
@@ -287,7 +292,7 @@ class RedisSessionHistory(BaseChatMessageHistory):
         args += [title_of(msgs), len(docs)]
         for i, (m, doc, blob) in enumerate(zip(msgs, docs, blobs, strict=True)):
             args += [doc, m.type, blob, message_tokens(m, count), "" if stamps is None else int(stamps[i])]
-        yield (Op.SCRIPT, "append", script_keys, args)
+        return (yield (Op.SCRIPT, "append", script_keys, args))  # {first seq, last seq, server ms}
 
     def _read_call(
         self, k: int = -1, *, after: int = 0, limit: int = -1, max_tokens: int = -1, flags: str = ""
@@ -340,7 +345,7 @@ class RedisSessionHistory(BaseChatMessageHistory):
         text = content_text(getattr(reply, "content", "")).strip()
         if not text:
             raise SummarizationError(f"{model!r:.80} returned an empty summary; nothing was stored")
-        tokens = message_tokens(SystemMessage(SUMMARY_PREFIX + text), self._count())
+        tokens = message_tokens(summary_message(text), self._count())
         args = [self.user_id, self.session_id, state.summary_gen, text, kept.lo - 1, tokens]
         yield (Op.SCRIPT, "set_summary", [self._keys.meta], args)
         return text

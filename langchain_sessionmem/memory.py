@@ -4,12 +4,13 @@ histories, wires RunnableWithMessageHistory, and administers users and sessions.
 from __future__ import annotations
 
 import json
-import sys
+import os
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import redis
 import redis.asyncio as aredis
@@ -22,6 +23,7 @@ from langchain_core.runnables.utils import ConfigurableFieldSpec
 from langchain_sessionmem._backend import Backend, Op
 from langchain_sessionmem._codec import check_messages, decode_stored
 from langchain_sessionmem._keys import DIGEST_HEX, UserKeys, check_id, parse_message_key
+from langchain_sessionmem._records import check_stream, dumps, parse_lines
 from langchain_sessionmem._scripts import PUT_VECTORS
 from langchain_sessionmem._search import (
     create_index_args,
@@ -33,6 +35,7 @@ from langchain_sessionmem._search import (
 )
 from langchain_sessionmem._steps import Plan, adrive, drive
 from langchain_sessionmem._tokens import messages_tokens, text_counter
+from langchain_sessionmem._transfer import IfExists, TransferStats, export_plan, import_plan, progress_bar, users_plan
 from langchain_sessionmem._vectors import embed_text, fingerprint, pack
 from langchain_sessionmem.config import SessionMemConfig
 from langchain_sessionmem.errors import ConfigError, IdCollisionError, IndexSchemaMismatchError, RedisCommandError
@@ -41,7 +44,7 @@ from langchain_sessionmem.history import Call, ContextWindow, RedisSessionHistor
 if TYPE_CHECKING:
     from langchain_sessionmem.retriever import RedisSessionHistoryRetriever
 
-__all__ = ["RedisSessionMemory", "SessionInfo", "SessionPage"]
+__all__ = ["RedisSessionMemory", "SessionInfo", "SessionPage", "TransferStats"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,19 +89,30 @@ def _ms_to_dt(value: Any) -> datetime:
     return datetime.fromtimestamp(int(value) / 1000, tz=timezone.utc)
 
 
-def _progress(progress: bool | Callable[[int, int], None]) -> Callable[[int, int], None] | None:
-    if callable(progress):
-        return progress
-    if not progress:
-        return None
+@contextmanager
+def _text_file(target: str | os.PathLike[str] | TextIO, mode: str) -> Iterator[TextIO]:
+    if isinstance(target, (str, os.PathLike)):
+        with open(target, mode, encoding="utf-8", newline="\n") as fp:
+            yield fp  # type: ignore[misc]
+    else:
+        yield target
 
-    def bar(done: int, total: int) -> None:
-        width = 30
-        filled = width * done // max(total, 1)
-        sys.stderr.write(f"\rreindex [{'#' * filled}{'.' * (width - filled)}] {done}/{total} messages")
-        sys.stderr.flush()
 
-    return bar
+def _writer(fp: TextIO) -> Callable[[dict[str, Any]], None]:
+    def write(record: dict[str, Any]) -> None:
+        fp.write(dumps(record) + "\n")
+
+    return write
+
+
+def _precheck(fp: TextIO) -> int:
+    """Check a seekable stream whole and rewind it; 0 (unknown) for a pipe."""
+    if not fp.seekable():
+        return 0
+    start = fp.tell()
+    total = check_stream(parse_lines(fp))
+    fp.seek(start)
+    return total
 
 
 def _parse_cursor(cursor: str | None) -> tuple[str, str]:
@@ -362,11 +376,11 @@ class RedisSessionMemory:
         Returns:
             The number of messages embedded.
         """
-        return drive(self._reindex_plan(batch_size, _progress(progress)), self._backend.execute)
+        return drive(self._reindex_plan(batch_size, progress_bar(progress, "reindex")), self._backend.execute)
 
     async def areindex(self, *, batch_size: int = 256, progress: bool | Callable[[int, int], None] = True) -> int:
         """Async twin of ``reindex`` (uses ``aembed_documents``)."""
-        return await adrive(self._reindex_plan(batch_size, _progress(progress)), self._backend.aexecute)
+        return await adrive(self._reindex_plan(batch_size, progress_bar(progress, "reindex")), self._backend.aexecute)
 
     def get_session_history(self, user_id: str, session_id: str) -> RedisSessionHistory:
         """Factory for RunnableWithMessageHistory; its parameter names match the field specs."""
@@ -623,6 +637,126 @@ class RedisSessionMemory:
     async def adelete_user(self, user_id: str) -> int:
         """Async twin of ``delete_user``."""
         return int((await self._backend.arun("delete_user", *self._user_call(user_id)))[1])
+
+    # -- export / import -----------------------------------------------------------------------
+
+    def list_users(self) -> list[str]:
+        """Every user id with data under this memory's key prefix, sorted (a SCAN, O(keys))."""
+        return drive(users_plan(self), self._backend.execute)
+
+    async def alist_users(self) -> list[str]:
+        """Async twin of ``list_users``."""
+        return await adrive(users_plan(self), self._backend.aexecute)
+
+    def export_jsonl(
+        self,
+        target: str | os.PathLike[str] | TextIO,
+        *,
+        user_id: str | None = None,
+        session_id: str | None = None,
+        progress: bool | Callable[[int, int], None] = False,
+    ) -> TransferStats:
+        """Write users, sessions and messages as JSON lines, streaming, without loss.
+
+        Args:
+            target: A file path, or a text file object (e.g. ``sys.stdout``).
+            user_id: Only this user; None exports every user under the key prefix.
+            session_id: Only this session of ``user_id``.
+            progress: True draws a progress bar on stderr; or a ``(done, total)`` callback.
+
+        Returns:
+            How many users, sessions and messages were written.
+
+        The format (one header, then per user a ``user`` record, per session a ``session``
+        record and its ``message`` records, each message as ``message_to_dict``) is documented
+        in the README and read back by ``import_jsonl``.
+        """
+        with _text_file(target, "w") as fp:
+            plan = export_plan(self, _writer(fp), user_id, session_id, progress_bar(progress, "export"))
+            return drive(plan, self._backend.execute)
+
+    async def aexport_jsonl(
+        self,
+        target: str | os.PathLike[str] | TextIO,
+        *,
+        user_id: str | None = None,
+        session_id: str | None = None,
+        progress: bool | Callable[[int, int], None] = False,
+    ) -> TransferStats:
+        """Async twin of ``export_jsonl`` (Redis I/O is async; file writes are local and blocking)."""
+        with _text_file(target, "w") as fp:
+            plan = export_plan(self, _writer(fp), user_id, session_id, progress_bar(progress, "export"))
+            return await adrive(plan, self._backend.aexecute)
+
+    def import_records(
+        self,
+        records: Iterable[dict[str, Any]],
+        *,
+        if_exists: IfExists = "error",
+        batch_size: int = 500,
+        progress: bool | Callable[[int, int], None] = False,
+    ) -> TransferStats:
+        """Import records (from ``export_jsonl``, or an importer in ``langchain_sessionmem.importers``).
+
+        Messages keep their order and original timestamps, and are embedded on the way in when
+        this memory has embeddings. Sessions keep their creation and last-activity times, title,
+        metadata, instructions and summary.
+
+        Args:
+            records: Record dicts, in stream order.
+            if_exists: What to do with a session that already exists: ``"error"`` (raise before
+                touching it), ``"skip"``, ``"replace"`` (delete it first) or ``"append"``.
+            batch_size: Messages per append (one round trip, one ``embed_documents`` call).
+            progress: True draws a progress bar on stderr; or a ``(done, total)`` callback.
+
+        Raises:
+            InvalidRecordError: A malformed record; what came before it is imported.
+            ConfigError: A session exists and ``if_exists="error"``.
+        """
+        plan = import_plan(self, records, if_exists, batch_size, progress_bar(progress, "import"))
+        return drive(plan, self._backend.execute)
+
+    async def aimport_records(
+        self,
+        records: Iterable[dict[str, Any]],
+        *,
+        if_exists: IfExists = "error",
+        batch_size: int = 500,
+        progress: bool | Callable[[int, int], None] = False,
+    ) -> TransferStats:
+        """Async twin of ``import_records``."""
+        plan = import_plan(self, records, if_exists, batch_size, progress_bar(progress, "import"))
+        return await adrive(plan, self._backend.aexecute)
+
+    def import_jsonl(
+        self,
+        source: str | os.PathLike[str] | TextIO,
+        *,
+        if_exists: IfExists = "error",
+        batch_size: int = 500,
+        progress: bool | Callable[[int, int], None] = False,
+    ) -> TransferStats:
+        """Import a stream written by ``export_jsonl``. A file (anything seekable) is checked
+        whole first, so a malformed line imports nothing; a pipe is imported as it streams.
+        Arguments as for ``import_records``."""
+        with _text_file(source, "r") as fp:
+            total = _precheck(fp)
+            plan = import_plan(self, parse_lines(fp), if_exists, batch_size, progress_bar(progress, "import"), total)
+            return drive(plan, self._backend.execute)
+
+    async def aimport_jsonl(
+        self,
+        source: str | os.PathLike[str] | TextIO,
+        *,
+        if_exists: IfExists = "error",
+        batch_size: int = 500,
+        progress: bool | Callable[[int, int], None] = False,
+    ) -> TransferStats:
+        """Async twin of ``import_jsonl``."""
+        with _text_file(source, "r") as fp:
+            total = _precheck(fp)
+            plan = import_plan(self, parse_lines(fp), if_exists, batch_size, progress_bar(progress, "import"), total)
+            return await adrive(plan, self._backend.aexecute)
 
     def _drop_plan(self) -> Plan[None]:
         for name in (self.config.index_name, self.config.vector_index_name):

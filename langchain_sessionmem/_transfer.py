@@ -1,0 +1,265 @@
+"""Export and import of users, sessions and messages as JSONL records (see _records.py).
+
+Both are plans (see _steps.py), so the sync and async APIs share them. Export pages through a
+user's sessions and each session's messages (500 at a time), so memory use does not grow with
+the data; import appends in batches through the same script as ``add_messages``, keeping the
+original timestamps, titles, metadata, instructions and summaries.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from langchain_core.messages import BaseMessage, SystemMessage
+
+from langchain_sessionmem import _records as rec
+from langchain_sessionmem._backend import Op
+from langchain_sessionmem._codec import decode_stored
+from langchain_sessionmem._steps import Plan
+from langchain_sessionmem.errors import ConfigError, InvalidRecordError
+from langchain_sessionmem.history import Snapshot, summary_message
+
+if TYPE_CHECKING:
+    from langchain_sessionmem.history import RedisSessionHistory
+    from langchain_sessionmem.memory import RedisSessionMemory, SessionInfo
+
+PAGE = 500
+IfExists = Literal["error", "skip", "replace", "append"]
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class TransferStats:
+    """What an export or an import moved."""
+
+    users: int
+    sessions: int
+    messages: int
+    skipped_sessions: int = 0
+
+
+def progress_bar(progress: bool | Progress, label: str) -> Progress | None:
+    """A ``(done, total)`` callback: the given one, a one-line bar on stderr for True, or None."""
+    if callable(progress):
+        return progress
+    if not progress:
+        return None
+
+    def bar(done: int, total: int) -> None:
+        if total > 0:
+            filled = 30 * min(done, total) // total
+            sys.stderr.write(f"\r{label} [{'#' * filled}{'.' * (30 - filled)}] {done}/{total} messages")
+        else:
+            sys.stderr.write(f"\r{label} {done} messages")
+        sys.stderr.flush()
+
+    return bar
+
+
+def _glob_escape(text: str) -> str:
+    return "".join("\\" + c if c in "*?[]\\" else c for c in text)
+
+
+def users_plan(memory: RedisSessionMemory, page: int = 1000) -> Plan[list[str]]:
+    """Every user id under the memory's key prefix (SCAN over the user hashes)."""
+    match = _glob_escape(f"{memory.config.key_prefix}u:") + "{*}"
+    users: list[str] = []
+    cursor: Any = 0
+    while True:
+        cursor, keys = yield ("SCAN", cursor, "MATCH", match, "COUNT", page)
+        if keys:
+            for uid in (yield (Op.PIPELINE, [("HGET", k, "uid") for k in keys])):
+                if uid is not None:
+                    users.append(uid.decode("utf-8") if isinstance(uid, bytes) else str(uid))
+        if int(cursor) == 0:
+            return sorted(set(users))
+
+
+def export_plan(
+    memory: RedisSessionMemory,
+    sink: Callable[[dict[str, Any]], None],
+    user_id: str | None,
+    session_id: str | None,
+    progress: Progress | None,
+) -> Plan[TransferStats]:
+    if session_id is not None and user_id is None:
+        raise ConfigError("export of one session needs its user_id too")
+    users = [user_id] if user_id is not None else (yield from users_plan(memory))
+    sink(rec.header())
+    n_users = n_sessions = n_messages = total = 0
+    for uid in users:
+        instructions = yield from memory._get_instructions_plan(uid, None)
+        if session_id is not None:
+            row = yield (Op.SCRIPT, *memory._session_call(uid, session_id))
+            sessions: list[SessionInfo] = [memory._info(uid, row)] if row else []
+            if not sessions:
+                continue
+        else:
+            sessions = yield from _all_sessions(memory, uid)
+            if not sessions and instructions is None:
+                continue  # no such user
+        sink(rec.user_record(uid, instructions))
+        n_users += 1
+        total += sum(s.message_count for s in sessions)
+        for info in sessions:
+            history = memory.history(uid, info.session_id)
+            state = Snapshot.of((yield (Op.SCRIPT, *history._read_call(0, flags="s"))))
+            sink(
+                rec.session_record(
+                    uid,
+                    info.session_id,
+                    created_at=int(info.created_at.timestamp() * 1000),
+                    last_active=int(info.last_active.timestamp() * 1000),
+                    title=info.title,
+                    metadata=info.metadata,
+                    instructions=info.instructions,
+                    summary=(state.summary, state.summary_upto) if state.summary else None,
+                )
+            )
+            n_sessions += 1
+            after = 0
+            while True:
+                page = Snapshot.of((yield (Op.SCRIPT, *history._read_call(after=after, limit=PAGE))))
+                for raw in page.docs:
+                    stored = decode_stored(raw)
+                    sink(rec.message_record(uid, info.session_id, stored.seq, stored.timestamp_ms, stored.message))
+                    after = stored.seq
+                    n_messages += 1
+                if progress is not None:
+                    progress(n_messages, max(total, n_messages))
+                if not page.docs or after >= page.last:
+                    break
+    return TransferStats(n_users, n_sessions, n_messages)
+
+
+def _all_sessions(memory: RedisSessionMemory, user_id: str) -> Plan[list[SessionInfo]]:
+    out: list[SessionInfo] = []
+    cursor = None
+    while True:
+        reply = yield (Op.SCRIPT, *memory._list_call(user_id, 200, cursor))
+        page = memory._page_of(user_id, reply)
+        out += page
+        cursor = page.next_cursor
+        if cursor is None:
+            return out
+
+
+@dataclass
+class _Session:
+    history: RedisSessionHistory
+    record: dict[str, Any]
+    skip: bool
+    batch: list[tuple[int, int, BaseMessage]]
+    upto: int = 0  # new seq of the last message the summary covers
+
+
+def import_plan(
+    memory: RedisSessionMemory,
+    records: Iterable[dict[str, Any]],
+    if_exists: IfExists,
+    batch_size: int,
+    progress: Progress | None,
+    total: int = 0,
+) -> Plan[TransferStats]:
+    if if_exists not in ("error", "skip", "replace", "append"):
+        raise ConfigError(f"if_exists must be 'error', 'skip', 'replace' or 'append', got {if_exists!r}")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ConfigError(f"batch_size must be a positive int, got {batch_size!r}")
+    users: set[str] = set()
+    n_sessions = n_skipped = n_messages = 0
+    current: _Session | None = None
+    for i, record in enumerate(records, 1):
+        where = f"record {i}"
+        kind = rec.check_record(record, where)["kind"]
+        if kind in ("user", "session"):
+            if current is not None:
+                n_messages += yield from _finish(memory, current)
+                current = None
+        if kind == "user":
+            users.add(record["user_id"])
+            if record.get("instructions"):  # an absent default does not erase one already stored
+                yield (Op.SCRIPT, *memory._instructions_call(record["user_id"], record["instructions"], None))
+        elif kind == "session":
+            uid, sid = record["user_id"], record["session_id"]
+            history = memory.history(uid, sid)
+            exists = bool((yield (Op.SCRIPT, *memory._session_call(uid, sid))))
+            if exists and if_exists == "error":
+                raise ConfigError(
+                    f"{where}: session {sid!r} of user {uid!r} already exists; nothing of it was imported. "
+                    "Pass if_exists='skip', 'replace' or 'append'"
+                )
+            skip = exists and if_exists == "skip"
+            if exists and if_exists == "replace":
+                yield (Op.SCRIPT, *history._clear_call(drop_session=True))
+            current = _Session(history, record, skip, [])
+            users.add(uid)
+            n_skipped += skip
+            n_sessions += not skip
+            if not skip:
+                yield from _settings(memory, current, created=not exists or if_exists == "replace")
+        elif kind == "message":
+            if current is None or (record["user_id"], record["session_id"]) != (
+                current.history.user_id,
+                current.history.session_id,
+            ):
+                raise InvalidRecordError(f"{where}: a message record must follow its session's record")
+            if current.skip:
+                continue
+            current.batch.append((record["seq"], record["ts"], rec.message_of(record, where)))
+            if len(current.batch) >= batch_size:
+                n_messages += yield from _flush(current)
+                if progress is not None:
+                    progress(n_messages, total)
+    if current is not None:
+        n_messages += yield from _finish(memory, current)
+    if progress is not None:
+        progress(n_messages, total or n_messages)
+    return TransferStats(len(users), n_sessions, n_messages, n_skipped)
+
+
+def _settings(memory: RedisSessionMemory, s: _Session, created: bool) -> Plan[None]:
+    r = s.record
+    fields: dict[str, Any] = {"title": r.get("title") or "", "meta": _meta(memory, r.get("metadata"))}
+    instructions = r.get("instructions")
+    fields["instr"] = instructions or ""
+    fields["itok"] = memory.count_tokens([SystemMessage(instructions)]) if instructions else ""
+    if created:
+        fields["created"] = r["created_at"]
+    yield (Op.SCRIPT, *memory._set_session_call(s.history.user_id, s.history.session_id, fields))
+
+
+def _meta(memory: RedisSessionMemory, metadata: Any) -> str:
+    from langchain_sessionmem.memory import _metadata_json
+
+    return _metadata_json(metadata or None, memory.config.max_message_bytes)
+
+
+def _flush(s: _Session) -> Plan[int]:
+    if not s.batch:
+        return 0
+    batch, s.batch = s.batch, []
+    reply = yield from s.history._append_plan([m for _, _, m in batch], [ts for _, ts, _ in batch])
+    lo = int(reply[0])
+    summary = s.record.get("summary")
+    if summary is not None:
+        s.upto = s.upto or lo - 1  # a summary also covers what came before the exported messages
+        for offset, (old, _, _) in enumerate(batch):
+            if old <= summary["upto"]:
+                s.upto = lo + offset
+    return len(batch)
+
+
+def _finish(memory: RedisSessionMemory, s: _Session) -> Plan[int]:
+    if s.skip:
+        return 0
+    n = yield from _flush(s)
+    fields: dict[str, Any] = {"last_active": s.record["last_active"]}
+    summary = s.record.get("summary")
+    if summary is not None:
+        text = summary["text"]
+        fields.update({"sum": text, "sup": s.upto, "stok": memory.count_tokens([summary_message(text)])})
+    yield (Op.SCRIPT, *memory._set_session_call(s.history.user_id, s.history.session_id, fields))
+    return n

@@ -206,10 +206,9 @@ def test_export_streams_a_pipe_and_import_reads_one(memory: RedisSessionMemory, 
 
 def test_importers_feed_import_records(memory: RedisSessionMemory, redis_url: str) -> None:
     import redis as redis_py
+    from redisvl.extensions.message_history import MessageHistory
 
     from langchain_sessionmem.importers import from_redisvl
-
-    from redisvl.extensions.message_history import MessageHistory
 
     name = memory.config.key_prefix + "vl"
     source = MessageHistory(name=name, redis_url=redis_url)

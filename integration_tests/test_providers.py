@@ -78,3 +78,28 @@ def test_real_embeddings_find_a_paraphrase(
     docs = memory.as_retriever(user_id="u", k=2).invoke("What are my dietary restrictions?")
     assert any("meat" in d.page_content or "vegetarian" in d.page_content for d in docs)
     memory.close()
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+async def test_real_chat_model_summarizes_and_keeps_facts(
+    provider: Callable[[], tuple[BaseChatModel, Embeddings]], redis_url: str, config: SessionMemConfig
+) -> None:
+    model, _ = provider()
+    memory = RedisSessionMemory(redis_url, config=config)
+    history = memory.history("alice", "kitchen")
+    await history.aadd_messages(
+        [
+            HumanMessage("My name is Alice and I am allergic to peanuts."),
+            AIMessage("Noted, Alice: no peanuts."),
+            HumanMessage("I want a dessert for 6 people on Saturday."),
+            AIMessage("How about a lemon tart?"),
+            HumanMessage("Sounds good."),
+            AIMessage("Great, lemon tart for 6 on Saturday."),
+        ]
+    )
+    summary = await history.asummarize(model, keep_last=2)
+    assert summary and "peanut" in summary.lower()
+    context = await history.aget_context()
+    assert context[0].content.endswith(summary) and len(context) == 3
+    memory.close()
+    await memory.aclose()

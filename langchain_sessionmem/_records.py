@@ -140,14 +140,17 @@ def parse_lines(lines: Iterable[str | bytes]) -> Iterator[dict[str, Any]]:
         yield check_record(record, f"line {n}")
 
 
-def check_stream(records: Iterable[dict[str, Any]]) -> int:
+def check_stream(records: Iterable[dict[str, Any]]) -> tuple[int, list[tuple[str, str]]]:
     """Check a whole stream before anything is imported: every record well-formed, every message
-    rebuildable and after its session's record. Returns the number of messages."""
+    rebuildable and after its session's record. Returns the number of messages and the
+    (user_id, session_id) of every session record."""
     n, current = 0, None
+    sessions: list[tuple[str, str]] = []
     for i, record in enumerate(records, 1):
         kind = record["kind"]
         if kind == "session":
             current = (record["user_id"], record["session_id"])
+            sessions.append(current)
         elif kind == "user":
             current = None
         elif kind == "message":
@@ -155,4 +158,4 @@ def check_stream(records: Iterable[dict[str, Any]]) -> int:
                 raise InvalidRecordError(f"record {i}: a message record must follow its session's record")
             message_of(record, f"record {i}")
             n += 1
-    return n
+    return n, sessions

@@ -187,10 +187,7 @@ def import_plan(
             history = memory.history(uid, sid)
             exists = bool((yield (Op.SCRIPT, *memory._session_call(uid, sid))))
             if exists and if_exists == "error":
-                raise ConfigError(
-                    f"{where}: session {sid!r} of user {uid!r} already exists; nothing of it was imported. "
-                    "Pass if_exists='skip', 'replace' or 'append'"
-                )
+                raise _exists_error(where, uid, sid)
             skip = exists and if_exists == "skip"
             if exists and if_exists == "replace":
                 yield (Op.SCRIPT, *history._clear_call(drop_session=True))
@@ -218,6 +215,24 @@ def import_plan(
     if progress is not None:
         progress(n_messages, total or n_messages)
     return TransferStats(len(users), n_sessions, n_messages, n_skipped)
+
+
+def _exists_error(where: str, user_id: str, session_id: str) -> ConfigError:
+    return ConfigError(
+        f"{where}: session {session_id!r} of user {user_id!r} already exists; nothing of it was imported. "
+        "Choose what to do with existing sessions: if_exists='skip', 'replace' or 'append' (CLI: --if-exists)"
+    )
+
+
+def refuse_existing_plan(memory: RedisSessionMemory, sessions: list[tuple[str, str]]) -> Plan[None]:
+    """Raise before any write if one of ``sessions`` exists (an import with if_exists='error')."""
+    for i in range(0, len(sessions), 1000):
+        chunk = sessions[i : i + 1000]
+        metas = [memory.history(uid, sid)._keys.meta for uid, sid in chunk]
+        found = yield (Op.PIPELINE, [("EXISTS", key) for key in metas])
+        for (uid, sid), n in zip(chunk, found, strict=True):
+            if int(n):
+                raise _exists_error("import refused", uid, sid)
 
 
 def _settings(memory: RedisSessionMemory, s: _Session, created: bool) -> Plan[None]:

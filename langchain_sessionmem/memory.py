@@ -35,7 +35,15 @@ from langchain_sessionmem._search import (
 )
 from langchain_sessionmem._steps import Plan, adrive, drive
 from langchain_sessionmem._tokens import messages_tokens, text_counter
-from langchain_sessionmem._transfer import IfExists, TransferStats, export_plan, import_plan, progress_bar, users_plan
+from langchain_sessionmem._transfer import (
+    IfExists,
+    TransferStats,
+    export_plan,
+    import_plan,
+    progress_bar,
+    refuse_existing_plan,
+    users_plan,
+)
 from langchain_sessionmem._vectors import embed_text, fingerprint, pack
 from langchain_sessionmem.config import SessionMemConfig
 from langchain_sessionmem.errors import ConfigError, IdCollisionError, IndexSchemaMismatchError, RedisCommandError
@@ -103,16 +111,6 @@ def _writer(fp: TextIO) -> Callable[[dict[str, Any]], None]:
         fp.write(dumps(record) + "\n")
 
     return write
-
-
-def _precheck(fp: TextIO) -> int:
-    """Check a seekable stream whole and rewind it; 0 (unknown) for a pipe."""
-    if not fp.seekable():
-        return 0
-    start = fp.tell()
-    total = check_stream(parse_lines(fp))
-    fp.seek(start)
-    return total
 
 
 def _parse_cursor(cursor: str | None) -> tuple[str, str]:
@@ -728,6 +726,19 @@ class RedisSessionMemory:
         plan = import_plan(self, records, if_exists, batch_size, progress_bar(progress, "import"))
         return await adrive(plan, self._backend.aexecute)
 
+    def _import_file_plan(
+        self, fp: TextIO, if_exists: IfExists, batch_size: int, progress: bool | Callable[[int, int], None]
+    ) -> Plan[TransferStats]:
+        total = 0
+        if fp.seekable():  # check the whole file first: a bad line or a conflict imports nothing
+            start = fp.tell()
+            total, sessions = check_stream(parse_lines(fp))
+            fp.seek(start)
+            if if_exists == "error":
+                yield from refuse_existing_plan(self, sessions)
+        plan = import_plan(self, parse_lines(fp), if_exists, batch_size, progress_bar(progress, "import"), total)
+        return (yield from plan)
+
     def import_jsonl(
         self,
         source: str | os.PathLike[str] | TextIO,
@@ -737,12 +748,11 @@ class RedisSessionMemory:
         progress: bool | Callable[[int, int], None] = False,
     ) -> TransferStats:
         """Import a stream written by ``export_jsonl``. A file (anything seekable) is checked
-        whole first, so a malformed line imports nothing; a pipe is imported as it streams.
-        Arguments as for ``import_records``."""
+        whole first, so a malformed line, or with ``if_exists="error"`` a session that already
+        exists, imports nothing; a pipe is imported as it streams. Arguments as for
+        ``import_records``."""
         with _text_file(source, "r") as fp:
-            total = _precheck(fp)
-            plan = import_plan(self, parse_lines(fp), if_exists, batch_size, progress_bar(progress, "import"), total)
-            return drive(plan, self._backend.execute)
+            return drive(self._import_file_plan(fp, if_exists, batch_size, progress), self._backend.execute)
 
     async def aimport_jsonl(
         self,
@@ -754,9 +764,7 @@ class RedisSessionMemory:
     ) -> TransferStats:
         """Async twin of ``import_jsonl``."""
         with _text_file(source, "r") as fp:
-            total = _precheck(fp)
-            plan = import_plan(self, parse_lines(fp), if_exists, batch_size, progress_bar(progress, "import"), total)
-            return await adrive(plan, self._backend.aexecute)
+            return await adrive(self._import_file_plan(fp, if_exists, batch_size, progress), self._backend.aexecute)
 
     def _drop_plan(self) -> Plan[None]:
         for name in (self.config.index_name, self.config.vector_index_name):

@@ -230,3 +230,17 @@ def test_importers_feed_import_records(memory: RedisSessionMemory, redis_url: st
         client.close()
     finally:
         source.delete()
+
+
+async def test_a_conflict_late_in_a_file_imports_nothing(
+    api: Api, amemory: RedisSessionMemory, target: RedisSessionMemory, tmp_path: Path
+) -> None:
+    await api(amemory.history("a-user", "first"), "add_messages", _turns(3, "a"))
+    await api(amemory.history("z-user", "last"), "add_messages", _turns(3, "z"))
+    path = tmp_path / "two.jsonl"
+    await api(amemory, "export_jsonl", path)
+    await api(target.history("z-user", "last"), "add_messages", _turns(1, "mine"))
+    with pytest.raises(ConfigError, match="'last' of user 'z-user' already exists"):
+        await api(target, "import_jsonl", path)
+    assert await api(target, "list_users") == ["z-user"]
+    assert await api(target.history("z-user", "last"), "messages") == _turns(1, "mine")

@@ -44,8 +44,11 @@ def _defaults(cls: type[BaseMessage]) -> dict[str, Any]:
     return out
 
 
-def content_text(content: str | list[Any]) -> str:
-    """The searchable text of a message content: the string, or the text parts of a list."""
+def content_text(content: str | list[Any], placeholders: bool = False) -> str:
+    """The searchable text of a message content: the string, or the text parts of a list.
+
+    With ``placeholders``, other blocks (images, audio) show as ``[<type>]``, for display.
+    """
     if isinstance(content, str):
         return content
     parts: list[str] = []
@@ -54,6 +57,9 @@ def content_text(content: str | list[Any]) -> str:
             parts.append(block)
         elif isinstance(block, dict) and isinstance(block.get("text"), str):
             parts.append(block["text"])
+        elif placeholders:
+            kind = block.get("type", "block") if isinstance(block, dict) else type(block).__name__
+            parts.append(f"[{kind}]")
     return "\n".join(parts)
 
 

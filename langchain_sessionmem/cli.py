@@ -45,6 +45,7 @@ from langchain_core.messages import (
 )
 from redis.connection import parse_url
 
+from langchain_sessionmem._codec import content_text
 from langchain_sessionmem.config import SessionMemConfig
 from langchain_sessionmem.errors import RedisCommandError, SessionMemError
 from langchain_sessionmem.history import INSTRUCTIONS_ID, SUMMARY_ID
@@ -185,23 +186,6 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def _content_text(content: str | list[Any]) -> str:
-    """Text of a message's content; non-text blocks (images, audio) show as ``[<type>]``."""
-    if isinstance(content, str):
-        return content
-    parts: list[str] = []
-    for block in content:
-        if isinstance(block, str):
-            parts.append(block)
-        elif isinstance(block, dict) and isinstance(block.get("text"), str):
-            parts.append(block["text"])
-        elif isinstance(block, dict):
-            parts.append(f"[{block.get('type', 'block')}]")
-        else:
-            parts.append(f"[{type(block).__name__}]")
-    return "\n".join(parts)
-
-
 def _role(message: BaseMessage) -> str:
     role = message.role if isinstance(message, ChatMessage) else message.type
     if message.id in _CONTEXT_HEADS:
@@ -219,7 +203,7 @@ def _render(message: BaseMessage, when: str | None) -> list[str]:
     """A message as readable lines: a ``[time] role:`` head, the text indented, tool calls."""
     head = f"[{when}] {_role(message)}:" if when else f"{_role(message)}:"
     lines = [head]
-    text = _content_text(message.content)
+    text = content_text(message.content, placeholders=True)
     lines += ["    " + line for line in text.splitlines()] if text.strip() else []
     if isinstance(message, AIMessage):
         for call in message.tool_calls:

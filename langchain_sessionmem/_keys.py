@@ -140,6 +140,11 @@ def parse_message_key(key: str) -> tuple[str, str, int]:
     return uh, sh, int(seq)
 
 
+def glob_escape(text: str) -> str:
+    """``text`` as a literal in a SCAN ``MATCH`` pattern (``* ? [ ] \\`` escaped)."""
+    return "".join("\\" + c if c in "*?[]\\" else c for c in text)
+
+
 def message_index_prefix(prefix: str) -> str:
     """The key prefix the RediSearch index covers."""
     return f"{prefix}m:"

@@ -18,6 +18,7 @@ from langchain_core.messages import BaseMessage, SystemMessage
 from langchain_sessionmem import _records as rec
 from langchain_sessionmem._backend import Op
 from langchain_sessionmem._codec import decode_stored
+from langchain_sessionmem._keys import glob_escape
 from langchain_sessionmem._steps import Plan
 from langchain_sessionmem.errors import ConfigError, InvalidRecordError
 from langchain_sessionmem.history import Snapshot, summary_message
@@ -59,13 +60,9 @@ def progress_bar(progress: bool | Progress, label: str) -> Progress | None:
     return bar
 
 
-def _glob_escape(text: str) -> str:
-    return "".join("\\" + c if c in "*?[]\\" else c for c in text)
-
-
 def users_plan(memory: RedisSessionMemory, page: int = 1000) -> Plan[list[str]]:
     """Every user id under the memory's key prefix (SCAN over the user hashes)."""
-    match = _glob_escape(f"{memory.config.key_prefix}u:") + "{*}"
+    match = glob_escape(f"{memory.config.key_prefix}u:") + "{*}"
     users: list[str] = []
     cursor: Any = 0
     while True:

@@ -61,6 +61,7 @@ from langchain_core.messages import (
 )
 
 from langchain_sessionmem._backend import _url_of
+from langchain_sessionmem._keys import glob_escape
 from langchain_sessionmem._records import message_record, session_record
 from langchain_sessionmem.errors import ConfigError, InvalidRecordError, redact_url, translate_redis_errors
 
@@ -73,7 +74,6 @@ UserIdArg = str | Callable[[str], str]
 
 _SCAN_COUNT = 1000  # keys asked of each SCAN call (a hint to the server)
 _READ_BATCH = 500  # documents read per round trip
-_GLOB_SPECIAL = frozenset("*?[]\\")
 _VL_FIELDS = ("role", "content", "session_tag", "timestamp", "tool_call_id", "metadata")
 
 
@@ -119,9 +119,9 @@ def from_langchain_redis(
         raise ConfigError(f"key_prefix must be a non-empty str, got {key_prefix!r}")
     if wanted is not None and len(wanted) == 1:
         (only,) = wanted
-        pattern = _glob_escape(key_prefix + only) + ":*"
+        pattern = glob_escape(key_prefix + only) + ":*"
     else:
-        pattern = _glob_escape(key_prefix) + "*"
+        pattern = glob_escape(key_prefix) + "*"
     return _emit(client, resolve, _LangchainRedis(client, pattern, wanted))
 
 
@@ -172,9 +172,9 @@ def from_redisvl(
         raise ConfigError(f"prefix {prefix!r} has nothing but ':'; its keys cannot be told from any other key")
     if wanted is not None and len(wanted) == 1:
         (only,) = wanted
-        pattern = _glob_escape(f"{base}:{only}:") + "*"
+        pattern = glob_escape(f"{base}:{only}:") + "*"
     else:
-        pattern = _glob_escape(base + ":") + "*"
+        pattern = glob_escape(base + ":") + "*"
     return _emit(client, resolve, _RedisVL(client, pattern, wanted))
 
 
@@ -274,10 +274,6 @@ def _wanted(ids: Iterable[str] | None, what: str) -> frozenset[str] | None:
     if bad:
         raise ConfigError(f"{what} must hold non-empty str ids, got {bad[0]!r}")
     return out
-
-
-def _glob_escape(text: str) -> str:
-    return "".join("\\" + ch if ch in _GLOB_SPECIAL else ch for ch in text)
 
 
 def _text(value: Any, key: str, field: str) -> str:

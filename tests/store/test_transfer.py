@@ -244,3 +244,14 @@ async def test_a_conflict_late_in_a_file_imports_nothing(
         await api(target, "import_jsonl", path)
     assert await api(target, "list_users") == ["z-user"]
     assert await api(target.history("z-user", "last"), "messages") == _turns(1, "mine")
+
+
+def test_list_users_treats_glob_characters_in_the_prefix_literally(redis_url: str, config: SessionMemConfig) -> None:
+    star = RedisSessionMemory(redis_url, config=replace(config, key_prefix=config.key_prefix + "a*[x]:"))
+    plain = RedisSessionMemory(redis_url, config=replace(config, key_prefix=config.key_prefix + "abx:"))
+    star.history("mine", "s").add_messages(_turns(1, "m"))
+    plain.history("theirs", "s").add_messages(_turns(1, "t"))
+    assert star.list_users() == ["mine"]
+    assert plain.list_users() == ["theirs"]
+    star.close()
+    plain.close()

@@ -36,6 +36,7 @@ from langchain_sessionmem import RedisSessionMemory, SessionMemConfig
 from langchain_sessionmem.cli import cli, format_table
 from langchain_sessionmem.testing import HashingEmbeddings
 from tests.conftest import ROOT
+from tests.store.conftest import wait_indexed
 
 UNREACHABLE = "redis://127.0.0.1:1/0"
 
@@ -392,16 +393,6 @@ def test_import_from_stdin(
     assert copy.history("bob", "b1").messages == memory.history("bob", "b1").messages
 
 
-def _wait_indexed(client: redis.Redis, index: str) -> None:
-    """Wait until a (re)created index has scanned the existing documents (as in test_importers)."""
-    for _ in range(400):
-        info = client.ft(index).info()
-        if int(info.get("indexing", 0)) == 0 and float(info.get("percent_indexed", 1)) >= 1:
-            return
-        time.sleep(0.01)
-    raise AssertionError(f"index {index} still indexing")
-
-
 @pytest.mark.filterwarnings("ignore:The class `RedisChatMessageHistory` was deprecated:DeprecationWarning")
 def test_import_from_langchain_redis(
     run: Run, memory: RedisSessionMemory, raw: redis.Redis, config: SessionMemConfig
@@ -416,7 +407,7 @@ def test_import_from_langchain_redis(
         history = RedisChatMessageHistory(
             session_id, redis_client=raw, key_prefix=lc_prefix, index_name=lc_index, overwrite_index=True
         )
-        _wait_indexed(raw, lc_index)
+        wait_indexed(raw, lc_index)
         return history
 
     one = source("conv-1")
@@ -480,7 +471,7 @@ def test_delete_user_asks_first(run: Run, memory: RedisSessionMemory) -> None:
 
 def test_stats(run: Run, memory: RedisSessionMemory, config: SessionMemConfig, raw: redis.Redis) -> None:
     _seed(memory)
-    _wait_indexed(raw, config.index_name)  # a new index scans the keyspace once; stats would say so
+    wait_indexed(raw, config.index_name)  # a new index scans the keyspace once; stats would say so
     stats = _kv(run("stats").stdout)
     tokens = sum(
         memory.history(uid, s.session_id).token_count() for uid in ("alice", "bob") for s in memory.list_sessions(uid)
@@ -508,7 +499,7 @@ def test_reindex_with_hashing_embeddings(
     result = run("reindex", "--embeddings", spec, "--batch-size", "2")
     assert result.stdout == "embedded 3 messages\n"
     assert "reindex [" in result.stderr  # progress on stderr
-    _wait_indexed(raw, config.vector_index_name)
+    wait_indexed(raw, config.vector_index_name)
     assert _kv(run("stats").stdout)[f"vector index {config.vector_index_name}"] == "3 docs"
     assert run("reindex", "--embeddings", spec).stdout == "embedded 0 messages\n"
 
@@ -567,7 +558,7 @@ def test_settings_from_the_environment(
     result = CliRunner().invoke(cli, ["users"], env=env)
     assert result.exit_code == 0, result.output
     assert [line.split()[0] for line in result.stdout.splitlines()[1:]] == ["alice", "bob"]
-    _wait_indexed(raw, config.index_name)
+    wait_indexed(raw, config.index_name)
     result = CliRunner().invoke(cli, ["stats"], env=env)
     assert f"index {config.index_name}:" in result.stdout and "12 docs" in result.stdout
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +34,7 @@ from langchain_sessionmem._records import check_record
 from langchain_sessionmem.errors import ConfigError, InvalidRecordError
 from langchain_sessionmem.importers import from_langchain_redis, from_redisvl
 from tests.conftest import drop_prefix
+from tests.store.conftest import wait_indexed
 
 pytestmark = [
     # The source classes themselves are deprecated; these tests exist to migrate away from them.
@@ -59,16 +59,6 @@ def names(request: pytest.FixtureRequest, redis_url: str) -> Iterator[Names]:
     drop_prefix(redis_url, root)
 
 
-def _wait_indexed(client: redis.Redis, index: str) -> None:
-    """Wait until a (re)created index has scanned the existing documents."""
-    for _ in range(400):
-        info = client.ft(index).info()
-        if int(info.get("indexing", 0)) == 0 and float(info.get("percent_indexed", 1)) >= 1:
-            return
-        time.sleep(0.01)
-    raise AssertionError(f"index {index} still indexing")
-
-
 @pytest.fixture
 def lc(raw: redis.Redis, names: Names) -> Callable[[str], RedisChatMessageHistory]:
     """A RedisChatMessageHistory of a session, all sharing this test's prefix and index.
@@ -82,7 +72,7 @@ def lc(raw: redis.Redis, names: Names) -> Callable[[str], RedisChatMessageHistor
         history = RedisChatMessageHistory(
             session_id, redis_client=raw, key_prefix=names.lc_prefix, index_name=names.lc_index, overwrite_index=True
         )
-        _wait_indexed(raw, names.lc_index)
+        wait_indexed(raw, names.lc_index)
         return history
 
     return make

@@ -16,7 +16,9 @@ import redis.asyncio as aredis
 from langchain_core.embeddings import Embeddings
 from redis.commands.core import AsyncScript, Script
 
+from langchain_sessionmem._cache import ReadCache
 from langchain_sessionmem._scripts import ALL as SCRIPTS
+from langchain_sessionmem._steps import Plan
 from langchain_sessionmem.config import SessionMemConfig
 from langchain_sessionmem.errors import ConfigError, redact_url, translate_redis_errors
 
@@ -58,6 +60,8 @@ class Backend:
         if config is not None and not isinstance(config, SessionMemConfig):
             raise ConfigError(f"config must be a SessionMemConfig, got {type(config).__name__}")
         self.config = config or SessionMemConfig()
+        self.cache = ReadCache(self.config.read_cache_messages)
+        self.may_evict: bool | None = None  # the server's maxmemory policy may evict keys; None: not asked yet
         if redis_url is None and client is None and async_client is None:
             redis_url = os.environ.get("REDIS_URL", DEFAULT_URL)
         self._url = redis_url
@@ -67,6 +71,15 @@ class Backend:
         self._ascripts: dict[str, AsyncScript] = {}
         shown = redis_url or _url_of(client or async_client)  # type: ignore[arg-type]
         self.url = redact_url(shown)
+
+    def policy_plan(self) -> Plan[bool]:
+        """Whether the server may evict keys under memory pressure (``maxmemory-policy`` other than
+        ``noeviction``). When the server will not say (INFO denied), assume it may."""
+        try:
+            info = yield ("INFO", "memory")
+        except Exception:  # noqa: BLE001 - a refused probe only makes reads check more
+            return True
+        return str(info.get("maxmemory_policy", "noeviction")) != "noeviction"
 
     @property
     def client(self) -> redis.Redis:

@@ -130,7 +130,7 @@ end
 local D, refresh = deadline(meta, now, ttl)
 
 -- 1. The documents first: on a server without RedisJSON this fails before anything changed.
-local lo = seq + 1
+local lo, stamps = seq + 1, {}
 for i = 0, n - 1 do
   local b = 12 + 5 * i
   local doc, mtype, blob, tok, ts = ARGV[b], ARGV[b + 1], ARGV[b + 2], tonumber(ARGV[b + 3]), ARGV[b + 4]
@@ -140,13 +140,9 @@ for i = 0, n - 1 do
   redis.call('JSON.SET', k, '$', '{"seq":' .. seq .. ',"ts":' .. ts .. ',"tok":' .. tok .. ',"c0":' .. ctok .. ','
              .. string.sub(doc, 2))
   ctok = ctok + tok
-  local dl = D
-  if maxage > 0 and (dl < 0 or ts + maxage < dl) then dl = ts + maxage end
-  if dl > 0 then redis.call('PEXPIREAT', k, dl) end
+  stamps[#stamps + 1] = ts
   if blob ~= '' then
-    local vk = vp .. seq
-    redis.call('HSET', vk, 'v', blob, 'uh', uh, 'sh', sh, 'type', mtype, 'm', fp, 'seq', seq, 'ts', ts)
-    if dl > 0 then redis.call('PEXPIREAT', vk, dl) end
+    redis.call('HSET', vp .. seq, 'v', blob, 'uh', uh, 'sh', sh, 'type', mtype, 'm', fp, 'seq', seq, 'ts', ts)
   end
 end
 
@@ -158,22 +154,31 @@ if not owner then redis.call('HSET', ukey, 'uid', uid) end
 redis.call('HSET', meta, 'first', first, 'seq', seq, 'ctok', ctok, 'last_active', now)
 if title ~= '' then redis.call('HSETNX', meta, 'title', title) end
 
--- 3. Slide the deadline of the older keys of the session.
+-- 3. Deadlines. All keys of a session share D; with a per-message age, a message's own deadline is
+-- ts + maxage, but never before its predecessor's, so messages expire oldest first (a reader then
+-- sees expiry as `first` moving forward, even for imported messages whose times are out of order).
+local function expire_at(s, ts, floor)
+  local dl = D
+  if maxage > 0 and ts then
+    local own = math.max(tonumber(ts) + maxage, floor)
+    if dl < 0 or own < dl then dl = own end
+  end
+  if dl > 0 then
+    redis.call('PEXPIREAT', mp .. s, dl)
+    redis.call('PEXPIREAT', vp .. s, dl)
+  end
+  return dl
+end
+local floor = -1
 if refresh then
   for s = first, lo - 1 do
-    local k = mp .. s
-    local kdl = D
-    if maxage > 0 then
-      local ts = field(k, '.ts')
-      kdl = ts and math.min(D, tonumber(ts) + maxage)
-    end
-    if kdl then
-      redis.call('PEXPIREAT', k, kdl)
-      redis.call('PEXPIREAT', vp .. s, kdl)
-    end
+    floor = expire_at(s, maxage > 0 and field(mp .. s, '.ts') or 0, floor)
   end
   redis.call('PEXPIREAT', meta, D)
+elseif maxage > 0 and lo - 1 >= first then
+  floor = redis.call('PEXPIRETIME', mp .. (lo - 1))
 end
+for i, ts in ipairs(stamps) do floor = expire_at(lo + i - 1, ts, floor) end
 redis.call('ZADD', zset, now, sh)
 extend_user(zset, ukey, D)
 return {lo, seq, now}
@@ -188,8 +193,13 @@ return {lo, seq, now}
 #   running summary, and only messages after it. Their tokens count against the budget.
 #   flags 'w' (window, as trim_messages): keep a leading system message (its tokens count), and
 #   drop messages before the first human one, so no tool result loses the AI call it answers.
-# Returns {exists, epoch, first, last, tokens, instructions, itok, summary, sup, stok, sgen, lo,
-#          doc...}: docs in sequence order, the kept system message first.
+#   Then the reader's cache (see _cache.py): epoch, lo, hi of the messages it holds decoded ('', 0, -1:
+#   none), and check ('1' or '0'). Of those, the ones this read would return are skipped; with check,
+#   only if every one of their keys still exists (needed only where the server may evict keys).
+# Returns {exists, epoch, first, last, tokens, instructions, itok, summary, sup, stok, sgen, lo, hi,
+#          nsys, nbefore, slo, shi, doc...}: the docs of messages lo..hi in sequence order, except the
+#          skipped slo..shi (none when slo > shi), which fall after the first nsys + nbefore docs;
+#          nsys is 1 when the kept system message comes first.
 READ = (
     "#!lua flags=no-writes\n"
     + _PRELUDE
@@ -208,7 +218,7 @@ if wi then
     if u[1] == uid and u[2] then instr, itok = u[2], tonumber(u[3] or 0) end
   end
 end
-if not m[1] then return {0, '', 1, 0, 0, instr or '', itok, '', 0, 0, 0, 1} end
+if not m[1] then return {0, '', 1, 0, 0, instr or '', itok, '', 0, 0, 0, 1, 0, 0, 0, 1, 0} end
 if m[1] ~= uid or m[2] ~= ARGV[2] then return redis.error_reply('SESSIONMEM_ID_COLLISION session') end
 local last = tonumber(m[4])
 local first = live_first(mp, tonumber(m[3]), last)
@@ -240,13 +250,27 @@ end
 if win then
   while lo <= hi and field(mp .. lo, '.type') ~= '"human"' do lo = lo + 1 end
 end
-local out = {1, m[5], first, last, tokens, instr or '', itok, sum, sup, stok, tonumber(m[12] or 0), lo}
+local slo, shi = hi + 1, hi
+if ARGV[9] ~= '' and ARGV[9] == m[5] then
+  local a, b = math.max(lo, tonumber(ARGV[10])), math.min(hi, tonumber(ARGV[11]))
+  local live = b - a + 1
+  if a <= b and ARGV[12] == '1' then
+    live = 0
+    each_chunk('EXISTS', mp, a, b, nil, function(r) live = live + r end)
+  end
+  if a <= b and live == b - a + 1 then slo, shi = a, b end
+end
+local out = {1, m[5], first, last, tokens, instr or '', itok, sum, sup, stok, tonumber(m[12] or 0), lo, hi,
+             sys and 1 or 0, 0, slo, shi}
 if sys then out[#out + 1] = redis.call('JSON.GET', mp .. sys, '.') end
-each_chunk('JSON.MGET', mp, lo, hi, '.', function(vals)
+local function fetch(vals)
   for _, v in ipairs(vals) do
     if v then out[#out + 1] = v end
   end
-end)
+end
+each_chunk('JSON.MGET', mp, lo, math.min(hi, slo - 1), '.', fetch)
+out[15] = #out - 17 - out[14]
+each_chunk('JSON.MGET', mp, math.max(lo, shi + 1), hi, '.', fetch)
 return out
 """
 )

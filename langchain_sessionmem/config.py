@@ -54,6 +54,12 @@ class SessionMemConfig:
     vector_algorithm: Literal["FLAT", "HNSW"] = "FLAT"
     """Vector index: FLAT (exact) or HNSW (approximate, faster on very large indexes)."""
 
+    read_cache_messages: int = 20_000
+    """Decoded messages a memory object keeps between reads, all sessions together (least recently
+    read sessions go first; 0 disables). A read then decodes only the messages added since, after the
+    server confirmed the held ones still exist. Messages returned by reads are shared with this cache:
+    treat them as read-only."""
+
     def __post_init__(self) -> None:
         if not isinstance(self.key_prefix, str) or "{" in self.key_prefix or "}" in self.key_prefix:
             raise ConfigError(
@@ -72,6 +78,12 @@ class SessionMemConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ConfigError(f"{name} must be a positive int, got {value!r}")
+        if (
+            isinstance(self.read_cache_messages, bool)
+            or not isinstance(self.read_cache_messages, int)
+            or (self.read_cache_messages < 0)
+        ):
+            raise ConfigError(f"read_cache_messages must be an int >= 0, got {self.read_cache_messages!r}")
 
         if not isinstance(self.embed_message_types, frozenset) or not all(
             isinstance(t, str) for t in self.embed_message_types

@@ -15,6 +15,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from langchain_sessionmem._backend import Backend, Op
+from langchain_sessionmem._cache import Cached, ReadCache, hint
 from langchain_sessionmem._codec import (
     check_messages,
     content_text,
@@ -127,6 +128,11 @@ class Snapshot:
     summary_upto: int
     summary_gen: int
     lo: int
+    hi: int
+    nsys: int
+    nbefore: int
+    skip_lo: int
+    skip_hi: int
     docs: list[Any]
 
     @classmethod
@@ -134,7 +140,8 @@ class Snapshot:
         def text(v: Any) -> str:
             return v.decode("utf-8") if isinstance(v, bytes) else str(v)
 
-        exists, epoch, first, last, tokens, instr, _itok, summ, sup, _stok, sgen, lo = reply[:12]
+        exists, epoch, first, last, tokens, instr, _itok, summ, sup, _stok, sgen, *nums = reply[:17]
+        lo, hi, nsys, nbefore, slo, shi = map(int, nums)
         return cls(
             bool(int(exists)),
             text(epoch),
@@ -145,25 +152,46 @@ class Snapshot:
             text(summ) or None,
             int(sup),
             int(sgen),
-            int(lo),
-            reply[12:],
+            lo,
+            hi,
+            nsys,
+            nbefore,
+            slo,
+            shi,
+            reply[17:],
         )
 
     @property
     def count(self) -> int:
         return max(0, self.last - self.first + 1)
 
-    def messages(self) -> list[BaseMessage]:
-        return decode_messages(self.docs)
+    def messages(self, cache: ReadCache | None = None, key: str = "", held: Cached | None = None) -> list[BaseMessage]:
+        """The stored messages of the reply, taking the range the script skipped from ``held`` (the
+        cache entry whose hint was sent) and storing what was read back into ``cache``."""
+        cut = self.nsys + self.nbefore
+        head, tail = decode_messages(self.docs[:cut]), decode_messages(self.docs[cut:])
+        if self.skip_lo > self.skip_hi:
+            middle: list[BaseMessage] = []
+        elif held is None:
+            raise RuntimeError("the read script skipped messages that no cache entry holds")
+        else:
+            middle = held.slice(self.skip_lo, self.skip_hi)
+        stored = head[self.nsys :] + middle + tail
+        if cache is not None and self.exists:
+            if len(stored) != self.hi - self.lo + 1:  # a key vanished mid-range: positions are unknown
+                cache.put(key, None, self.first)
+            elif stored:
+                cache.put(key, Cached(self.epoch, self.lo, stored), self.first)
+        return head[: self.nsys] + stored
 
-    def context(self) -> list[BaseMessage]:
-        """Instructions and summary as system messages, then the stored messages."""
+    def head(self) -> list[BaseMessage]:
+        """Instructions and summary as system messages (what a context starts with)."""
         head: list[BaseMessage] = []
         if self.instructions:
             head.append(SystemMessage(self.instructions, id=INSTRUCTIONS_ID))
         if self.summary:
             head.append(summary_message(self.summary))
-        return head + self.messages()
+        return head
 
 
 class RedisSessionHistory(BaseChatMessageHistory):
@@ -295,22 +323,37 @@ class RedisSessionHistory(BaseChatMessageHistory):
         return (yield (Op.SCRIPT, "append", script_keys, args))  # {first seq, last seq, server ms}
 
     def _read_call(
-        self, k: int = -1, *, after: int = 0, limit: int = -1, max_tokens: int = -1, flags: str = ""
+        self,
+        k: int = -1,
+        *,
+        after: int = 0,
+        limit: int = -1,
+        max_tokens: int = -1,
+        flags: str = "",
+        held: Cached | None = None,
     ) -> Call:
-        args = [*self._ids(), k, after, limit, max_tokens, flags]
+        args = [*self._ids(), k, after, limit, max_tokens, flags, *hint(held, self._backend.may_evict is not False)]
         return "read", [self._keys.meta, self._keys.user.user], args
 
-    def _context_call(self, max_tokens: int | None, k: int | None, flags: str) -> Call:
-        budget = _check_count("max_tokens", max_tokens, optional=True)
-        return self._read_call(_check_count("k", k, optional=True), max_tokens=budget, flags=flags)
+    def _view_plan(
+        self, k: int | None = None, max_tokens: int | None = None, flags: str = "", context: bool = False
+    ) -> Plan[list[BaseMessage]]:
+        """Read stored messages (all, the last ``k``, or a token window), decoding only those this
+        memory has not decoded before (see _cache.py); ``context`` prepends instructions and summary."""
+        k_, budget = _check_count("k", k, optional=True), _check_count("max_tokens", max_tokens, optional=True)
+        backend, key = self._backend, self._keys.meta
+        cache = backend.cache
+        held = cache.get(key)
+        if held is not None and backend.may_evict is None:
+            backend.may_evict = yield from backend.policy_plan()
+        call = self._read_call(k_, max_tokens=budget, flags=flags, held=held)
+        snap = Snapshot.of((yield (Op.SCRIPT, *call)))
+        messages = snap.messages(cache, key, held)
+        return snap.head() + messages if context else messages
 
-    def _messages_call(self) -> Call:
+    def _messages_plan(self) -> Plan[list[BaseMessage]]:
         w = self.window
-        return self._read_call() if w is None else self._context_call(w.max_tokens, w.k, w.flags)
-
-    def _messages_of(self, reply: list[Any]) -> list[BaseMessage]:
-        snap = Snapshot.of(reply)
-        return snap.context() if self.window is not None else snap.messages()
+        return self._view_plan() if w is None else self._view_plan(w.k, w.max_tokens, w.flags, context=True)
 
     def _clear_call(self, drop_session: bool) -> Call:
         keys = [self._keys.meta, self._keys.user.sessions]
@@ -356,7 +399,7 @@ class RedisSessionHistory(BaseChatMessageHistory):
     def messages(self) -> list[BaseMessage]:  # type: ignore[override]
         """Every stored message of the session, oldest first, in one round trip; with a ``window``,
         the context it describes (see ``get_context``)."""
-        return self._messages_of(self._backend.run(*self._messages_call()))
+        return drive(self._messages_plan(), self._backend.execute)
 
     def add_messages(self, messages: Sequence[BaseMessage]) -> None:
         """Append a batch atomically, in one round trip.
@@ -373,7 +416,7 @@ class RedisSessionHistory(BaseChatMessageHistory):
 
     def get_recent(self, k: int) -> list[BaseMessage]:
         """The last ``k`` messages, oldest first; reads only those ``k``."""
-        return Snapshot.of(self._backend.run(*self._read_call(_check_k(k)))).messages()
+        return drive(self._view_plan(_check_k(k)), self._backend.execute)
 
     def get_window(self, max_tokens: int | None = None, *, k: int | None = None) -> list[BaseMessage]:
         """The most recent messages that fit ``max_tokens`` (and ``k``), as ``trim_messages`` cuts.
@@ -384,13 +427,13 @@ class RedisSessionHistory(BaseChatMessageHistory):
         never loses the AI tool call it answers), nothing is split. Reads only the window, in one
         round trip: the cut is found by binary search over stored running token totals.
         """
-        return Snapshot.of(self._backend.run(*self._context_call(max_tokens, k, "w"))).messages()
+        return drive(self._view_plan(k, max_tokens, "w"), self._backend.execute)
 
     def get_context(self, max_tokens: int | None = None, *, k: int | None = None) -> list[BaseMessage]:
         """What to send the model: the effective instructions and the running summary as system
         messages, then the ``get_window`` of the messages after the summary, all within
         ``max_tokens``. One round trip."""
-        return Snapshot.of(self._backend.run(*self._context_call(max_tokens, k, "wis"))).context()
+        return drive(self._view_plan(k, max_tokens, "wis", context=True), self._backend.execute)
 
     def token_count(self) -> int:
         """Tokens of the stored messages (``config.tokenizer``), kept up to date on write: O(1)."""
@@ -428,7 +471,7 @@ class RedisSessionHistory(BaseChatMessageHistory):
 
     async def aget_messages(self) -> list[BaseMessage]:
         """Async twin of ``messages``."""
-        return self._messages_of(await self._backend.arun(*self._messages_call()))
+        return await adrive(self._messages_plan(), self._backend.aexecute)
 
     async def aadd_messages(self, messages: Sequence[BaseMessage]) -> None:
         """Async twin of ``add_messages``."""
@@ -440,15 +483,15 @@ class RedisSessionHistory(BaseChatMessageHistory):
 
     async def aget_recent(self, k: int) -> list[BaseMessage]:
         """Async twin of ``get_recent``."""
-        return Snapshot.of(await self._backend.arun(*self._read_call(_check_k(k)))).messages()
+        return await adrive(self._view_plan(_check_k(k)), self._backend.aexecute)
 
     async def aget_window(self, max_tokens: int | None = None, *, k: int | None = None) -> list[BaseMessage]:
         """Async twin of ``get_window``."""
-        return Snapshot.of(await self._backend.arun(*self._context_call(max_tokens, k, "w"))).messages()
+        return await adrive(self._view_plan(k, max_tokens, "w"), self._backend.aexecute)
 
     async def aget_context(self, max_tokens: int | None = None, *, k: int | None = None) -> list[BaseMessage]:
         """Async twin of ``get_context``."""
-        return Snapshot.of(await self._backend.arun(*self._context_call(max_tokens, k, "wis"))).context()
+        return await adrive(self._view_plan(k, max_tokens, "wis", context=True), self._backend.aexecute)
 
     async def atoken_count(self) -> int:
         """Async twin of ``token_count``."""

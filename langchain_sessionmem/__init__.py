@@ -4,6 +4,7 @@ from langchain_sessionmem.config import SessionMemConfig
 from langchain_sessionmem.errors import (
     ConcurrentUpdateError,
     ConfigError,
+    EvictionPolicyWarning,
     IdCollisionError,
     IndexSchemaMismatchError,
     InvalidIdError,
@@ -13,6 +14,7 @@ from langchain_sessionmem.errors import (
     MessageTooLargeError,
     ModulesMissingError,
     RedisCommandError,
+    RedisOutOfMemoryError,
     RedisUnavailableError,
     SessionMemError,
     SummarizationError,
@@ -48,5 +50,7 @@ __all__ = [
     "SessionMemError",
     "SummarizationError",
     "TokenizerFallbackWarning",
+    "EvictionPolicyWarning",
+    "RedisOutOfMemoryError",
     "__version__",
 ]

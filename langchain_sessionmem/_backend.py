@@ -6,9 +6,12 @@ is planned by the same pure functions, and every reply is decoded by the same co
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import os
-from collections.abc import Sequence
+import random
+import time
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Any
 
 import redis
@@ -20,9 +23,10 @@ from langchain_sessionmem._cache import ReadCache
 from langchain_sessionmem._scripts import ALL as SCRIPTS
 from langchain_sessionmem._steps import Plan
 from langchain_sessionmem.config import SessionMemConfig
-from langchain_sessionmem.errors import ConfigError, redact_url, translate_redis_errors
+from langchain_sessionmem.errors import ConfigError, RedisUnavailableError, redact_url, translate_redis_errors
 
 DEFAULT_URL = "redis://localhost:6379/0"
+_NOT_RETRIED = frozenset({"FT.CREATE", "FT.DROPINDEX", "FT.ALTER"})  # a replay would fail or undo
 
 
 class Op(enum.Enum):
@@ -72,14 +76,16 @@ class Backend:
         shown = redis_url or _url_of(client or async_client)  # type: ignore[arg-type]
         self.url = redact_url(shown)
 
-    def policy_plan(self) -> Plan[bool]:
-        """Whether the server may evict keys under memory pressure (``maxmemory-policy`` other than
-        ``noeviction``). When the server will not say (INFO denied), assume it may."""
+    def policy_plan(self) -> Plan[str | None]:
+        """Ask the server's ``maxmemory-policy`` once (None when INFO is refused) and note whether
+        it may evict keys: anything but ``noeviction``, or unknown."""
         try:
             info = yield ("INFO", "memory")
-        except Exception:  # noqa: BLE001 - a refused probe only makes reads check more
-            return True
-        return str(info.get("maxmemory_policy", "noeviction")) != "noeviction"
+            policy: str | None = str(info.get("maxmemory_policy", "noeviction"))
+        except Exception:  # a refused probe only makes reads check more
+            policy = None
+        self.may_evict = policy != "noeviction"
+        return policy
 
     @property
     def client(self) -> redis.Redis:
@@ -105,27 +111,78 @@ class Backend:
         """Context manager translating redis errors; the same for sync and async calls."""
         return translate_redis_errors(self.url)
 
+    # -- sending, with retries ------------------------------------------------------------------
+    # Every script is safe to run twice (appends carry a batch id the script remembers, a summary
+    # write recognises its own replay), and so is every command but the index writes below. A
+    # dropped connection or a timeout is retried config.retries times, with growing, jittered pauses.
+
+    def _delays(self, steps: Sequence[Sequence[Any]]) -> Iterator[float]:
+        if any(str(cmd[0]).upper() in _NOT_RETRIED for cmd in steps):
+            return
+        pause = self.config.retry_backoff_seconds
+        for _ in range(self.config.retries):
+            yield min(pause, 2.0) * random.uniform(0.5, 1.0)
+            pause *= 2
+
+    def _send(self, steps: Sequence[Sequence[Any]], send: Callable[[], Any]) -> Any:
+        delays = self._delays(steps)
+        while True:
+            try:
+                with self.errors():
+                    return send()
+            except RedisUnavailableError:
+                pause = next(delays, None)
+                if pause is None:
+                    raise
+                time.sleep(pause)
+
+    async def _asend(self, steps: Sequence[Sequence[Any]], send: Callable[[], Awaitable[Any]]) -> Any:
+        delays = self._delays(steps)
+        while True:
+            try:
+                with self.errors():
+                    return await send()
+            except RedisUnavailableError:
+                pause = next(delays, None)
+                if pause is None:
+                    raise
+                await asyncio.sleep(pause)
+
     def run(self, name: str, keys: Sequence[str], args: Sequence[Any]) -> Any:
         script = self._scripts.get(name)
         if script is None:
             script = self._scripts[name] = self.client.register_script(SCRIPTS[name])
-        with self.errors():
-            return script(keys=list(keys), args=list(args))
+        return self._send((), lambda: script(keys=list(keys), args=list(args)))
 
     async def arun(self, name: str, keys: Sequence[str], args: Sequence[Any]) -> Any:
         script = self._ascripts.get(name)
         if script is None:
             script = self._ascripts[name] = self.async_client.register_script(SCRIPTS[name])
-        with self.errors():
-            return await script(keys=list(keys), args=list(args))
+        return await self._asend((), lambda: script(keys=list(keys), args=list(args)))
 
     def command(self, *args: Any) -> Any:
-        with self.errors():
-            return self.client.execute_command(*args)  # type: ignore[no-untyped-call]
+        return self._send([args], lambda: self.client.execute_command(*args))  # type: ignore[no-untyped-call]
 
     async def acommand(self, *args: Any) -> Any:
-        with self.errors():
-            return await self.async_client.execute_command(*args)  # type: ignore[no-untyped-call]
+        return await self._asend([args], lambda: self.async_client.execute_command(*args))  # type: ignore[no-untyped-call]
+
+    def pipeline(self, cmds: Sequence[Sequence[Any]]) -> list[Any]:
+        def send() -> list[Any]:
+            pipe = self.client.pipeline(transaction=False)
+            for cmd in cmds:
+                pipe.execute_command(*cmd)  # type: ignore[no-untyped-call]
+            return pipe.execute()
+
+        return self._send(cmds, send)  # type: ignore[no-any-return]
+
+    async def apipeline(self, cmds: Sequence[Sequence[Any]]) -> list[Any]:
+        async def send() -> list[Any]:
+            pipe = self.async_client.pipeline(transaction=False)
+            for cmd in cmds:
+                pipe.execute_command(*cmd)
+            return await pipe.execute()
+
+        return await self._asend(cmds, send)  # type: ignore[no-any-return]
 
     def _embedder(self) -> Embeddings:
         if self.embeddings is None:
@@ -146,11 +203,7 @@ class Backend:
         if op is Op.CHAT:
             return step[1].invoke(step[2])
         if op is Op.PIPELINE:
-            pipe = self.client.pipeline(transaction=False)
-            for cmd in step[1]:
-                pipe.execute_command(*cmd)  # type: ignore[no-untyped-call]
-            with self.errors():
-                return pipe.execute()
+            return self.pipeline(step[1])
         return self.command(*step)
 
     async def aexecute(self, *step: Any) -> Any:
@@ -165,11 +218,7 @@ class Backend:
         if op is Op.CHAT:
             return await step[1].ainvoke(step[2])
         if op is Op.PIPELINE:
-            pipe = self.async_client.pipeline(transaction=False)
-            for cmd in step[1]:
-                pipe.execute_command(*cmd)
-            with self.errors():
-                return await pipe.execute()
+            return await self.apipeline(step[1])
         return await self.acommand(*step)
 
     def close(self) -> None:

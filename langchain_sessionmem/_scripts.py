@@ -32,13 +32,12 @@ local function live_first(mp, first, last)
   return first
 end
 -- Run `cmd` on the keys mp..lo .. mp..hi, 1000 at a time (Lua unpack limit); returns replies.
-local function each_chunk(cmd, mp, lo, hi, suffix, fn)
+local function each_chunk(cmd, mp, lo, hi, fn)
   local s = lo
   while s <= hi do
     local keys = {}
     local top = math.min(hi, s + 999)
     for j = s, top do keys[#keys + 1] = mp .. j end
-    if suffix then keys[#keys + 1] = suffix end
     local reply = redis.call(cmd, unpack(keys))
     if fn then fn(reply) end
     s = top + 1
@@ -106,9 +105,10 @@ end
 
 # KEYS: meta, sessions zset, user hash
 # ARGV: user_id, session_id, message prefix, session digest, ttl_ms, max_age_ms, vector prefix,
-#       user digest, model fingerprint, title candidate ('' none), n,
+#       user digest, model fingerprint, title candidate ('' none), n, batch id (hex; '' none),
 #       then per message: doc, type, vector blob or '', tokens, ts ('' : now; set by imports).
-# Returns {first assigned seq, last assigned seq, server time ms}.
+# Returns {first assigned seq, last assigned seq, server time ms}. The session remembers the last 8
+# batch ids with that reply, so a batch sent again (a retry after a lost reply) is stored once.
 APPEND = (
     "#!lua\n"
     + _PRELUDE
@@ -127,12 +127,18 @@ if m[1] then
   if m[1] ~= uid or m[2] ~= sid then return redis.error_reply('SESSIONMEM_ID_COLLISION session') end
   first, seq, ctok = live_first(mp, tonumber(m[3]), tonumber(m[4])), tonumber(m[4]), tonumber(m[5] or 0)
 end
+local bid = ARGV[12]
+local done = redis.call('HGET', meta, 'batches') or ''
+if bid ~= '' and m[1] then
+  local a, b, at = string.match(done, bid .. ':(%d+):(%d+):(%d+)')
+  if a then return {tonumber(a), tonumber(b), tonumber(at)} end
+end
 local D, refresh = deadline(meta, now, ttl)
 
 -- 1. The documents first: on a server without RedisJSON this fails before anything changed.
 local lo, stamps = seq + 1, {}
 for i = 0, n - 1 do
-  local b = 12 + 5 * i
+  local b = 13 + 5 * i
   local doc, mtype, blob, tok, ts = ARGV[b], ARGV[b + 1], ARGV[b + 2], tonumber(ARGV[b + 3]), ARGV[b + 4]
   if ts == '' then ts = now else ts = tonumber(ts) end
   seq = seq + 1
@@ -152,6 +158,12 @@ if not m[1] then
 end
 if not owner then redis.call('HSET', ukey, 'uid', uid) end
 redis.call('HSET', meta, 'first', first, 'seq', seq, 'ctok', ctok, 'last_active', now)
+if bid ~= '' then
+  done = done .. bid .. ':' .. lo .. ':' .. seq .. ':' .. now .. ';'
+  local _, n = string.gsub(done, ';', '')
+  if n > 8 then done = string.sub(done, string.find(done, ';', 1, true) + 1) end
+  redis.call('HSET', meta, 'batches', done)
+end
 if title ~= '' then redis.call('HSETNX', meta, 'title', title) end
 
 -- 3. Deadlines. All keys of a session share D; with a per-message age, a message's own deadline is
@@ -256,21 +268,24 @@ if ARGV[9] ~= '' and ARGV[9] == m[5] then
   local live = b - a + 1
   if a <= b and ARGV[12] == '1' then
     live = 0
-    each_chunk('EXISTS', mp, a, b, nil, function(r) live = live + r end)
+    each_chunk('EXISTS', mp, a, b, function(r) live = live + r end)
   end
   if a <= b and live == b - a + 1 then slo, shi = a, b end
 end
 local out = {1, m[5], first, last, tokens, instr or '', itok, sum, sup, stok, tonumber(m[12] or 0), lo, hi,
              sys and 1 or 0, 0, slo, shi}
 if sys then out[#out + 1] = redis.call('JSON.GET', mp .. sys, '.') end
-local function fetch(vals)
-  for _, v in ipairs(vals) do
+-- One JSON.GET per document, not JSON.MGET: RedisJSON 2.8 checks only JSON.MGET's first key
+-- against ACL key patterns, so the package does not need (and an ACL user should not get) it.
+local function fetch(a, b)
+  for s = a, b do
+    local v = redis.call('JSON.GET', mp .. s, '.')
     if v then out[#out + 1] = v end
   end
 end
-each_chunk('JSON.MGET', mp, lo, math.min(hi, slo - 1), '.', fetch)
+fetch(lo, math.min(hi, slo - 1))
 out[15] = #out - 17 - out[14]
-each_chunk('JSON.MGET', mp, math.max(lo, shi + 1), hi, '.', fetch)
+fetch(math.max(lo, shi + 1), hi)
 return out
 """
 )
@@ -292,8 +307,8 @@ end
 if m[1] ~= ARGV[1] or m[2] ~= ARGV[2] then return redis.error_reply('SESSIONMEM_ID_COLLISION session') end
 local first, last = tonumber(m[3]), tonumber(m[4])
 local n = 0
-each_chunk('UNLINK', mp, first, last, nil, function(r) n = n + r end)
-each_chunk('UNLINK', ARGV[6], first, last, nil, nil)
+each_chunk('UNLINK', mp, first, last, function(r) n = n + r end)
+each_chunk('UNLINK', ARGV[6], first, last, nil)
 local now = now_ms()
 if drop then
   redis.call('UNLINK', meta)
@@ -324,8 +339,8 @@ for _, sh in ipairs(shs) do
   local m = redis.call('HMGET', meta, 'uid', 'first', 'seq')
   if m[1] then
     if m[1] ~= ARGV[1] then return redis.error_reply('SESSIONMEM_ID_COLLISION session') end
-    each_chunk('UNLINK', ARGV[3] .. sh .. ':', tonumber(m[2]), tonumber(m[3]), nil, function(r) n = n + r end)
-    each_chunk('UNLINK', ARGV[4] .. sh .. ':', tonumber(m[2]), tonumber(m[3]), nil, nil)
+    each_chunk('UNLINK', ARGV[3] .. sh .. ':', tonumber(m[2]), tonumber(m[3]), function(r) n = n + r end)
+    each_chunk('UNLINK', ARGV[4] .. sh .. ':', tonumber(m[2]), tonumber(m[3]), nil)
     redis.call('UNLINK', meta)
     sessions = sessions + 1
   end
@@ -446,6 +461,10 @@ local m = redis.call('HMGET', KEYS[1], 'uid', 'sid', 'sgen', 'seq')
 if not m[1] then return redis.error_reply('SESSIONMEM_CONFLICT the session was deleted') end
 if m[1] ~= ARGV[1] or m[2] ~= ARGV[2] then return redis.error_reply('SESSIONMEM_ID_COLLISION session') end
 if tonumber(m[3] or 0) ~= tonumber(ARGV[3]) then
+  local mine = redis.call('HMGET', KEYS[1], 'sum', 'sup')
+  if tonumber(m[3] or 0) == tonumber(ARGV[3]) + 1 and mine[1] == ARGV[4] and mine[2] == ARGV[5] then
+    return tonumber(m[3])  -- this very write, sent again after its reply was lost
+  end
   return redis.error_reply('SESSIONMEM_CONFLICT the summary or the messages changed meanwhile')
 end
 if tonumber(ARGV[5]) > tonumber(m[4]) then return redis.error_reply('SESSIONMEM_CONFLICT no such message') end

@@ -54,6 +54,13 @@ class SessionMemConfig:
     vector_algorithm: Literal["FLAT", "HNSW"] = "FLAT"
     """Vector index: FLAT (exact) or HNSW (approximate, faster on very large indexes)."""
 
+    retries: int = 2
+    """Times a call is sent again after the connection dropped or timed out (every call is safe
+    to replay: an append carries a batch id the server remembers). 0: never."""
+
+    retry_backoff_seconds: float = 0.05
+    """Pause before the first retry; it doubles for each next one (with jitter, at most 2 s)."""
+
     read_cache_messages: int = 20_000
     """Decoded messages a memory object keeps between reads, all sessions together (least recently
     read sessions go first; 0 disables). A read then decodes only the messages added since, after the

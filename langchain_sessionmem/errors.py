@@ -15,9 +15,11 @@
     ├── IndexSchemaMismatchError (RuntimeError)   an index of that name exists with another schema
     ├── IdCollisionError (RuntimeError)           two different ids mapped to the same keys (refused)
     ├── SummarizationError (RuntimeError)         the chat model gave no usable summary (nothing stored)
-    └── RedisCommandError (RuntimeError)          any other error the server returned (e.g. OOM)
+    └── RedisCommandError (RuntimeError)          any other error the server returned
+        └── RedisOutOfMemoryError                 the server is at maxmemory and refused a write
 
     TokenizerFallbackWarning (UserWarning)        no tiktoken encoding loaded: counts are approximate
+    EvictionPolicyWarning (UserWarning)           the server may evict history keys under memory pressure
 
 Each class also derives from the matching built-in, so ``except ValueError`` keeps working.
 """
@@ -33,6 +35,7 @@ import redis.exceptions as rex
 __all__ = [
     "ConcurrentUpdateError",
     "ConfigError",
+    "EvictionPolicyWarning",
     "IdCollisionError",
     "IndexSchemaMismatchError",
     "InvalidIdError",
@@ -42,6 +45,7 @@ __all__ = [
     "MessageTooLargeError",
     "ModulesMissingError",
     "RedisCommandError",
+    "RedisOutOfMemoryError",
     "RedisUnavailableError",
     "SessionMemError",
     "SummarizationError",
@@ -109,6 +113,14 @@ class RedisCommandError(SessionMemError, RuntimeError):
     """The server answered with an error this package has no more specific class for."""
 
 
+class RedisOutOfMemoryError(RedisCommandError):
+    """The server reached ``maxmemory`` and refused a write (``noeviction``); nothing was stored."""
+
+
+class EvictionPolicyWarning(UserWarning):
+    """The server's ``maxmemory-policy`` lets it delete history keys under memory pressure."""
+
+
 _MODULE_HINT = (
     "the server at {url} lacks the {module} module; use Redis Stack or Redis 8 "
     "(`make redis-up` starts one) or point REDIS_URL at a server that loads rejson.so and redisearch.so"
@@ -117,16 +129,24 @@ _MODULE_HINT = (
 
 def redact_url(url: str) -> str:
     """Hide the password of a redis URL so it can go into an error message."""
-    return re.sub(r"(//[^:/@]*:)[^@/]*@", r"\1***@", url)
+    url = re.sub(r"(//[^:/@]*:)[^@/]*@", r"\1***@", url)
+    return re.sub(r"([?&](?:password|ssl_password)=)[^&#]*", r"\1***", url, flags=re.IGNORECASE)
 
 
 def _translate(exc: rex.RedisError, url: str) -> SessionMemError:
     msg = str(exc)
     if isinstance(exc, (rex.ConnectionError, rex.TimeoutError)):
-        return RedisUnavailableError(
-            f"cannot talk to Redis at {url}: {msg}. Check that the server is running "
-            "(`make redis-up`) and that REDIS_URL is right"
-        )
+        low = msg.lower()
+        if "ssl" in low or "certificate" in low or "tls" in low:
+            hint = (
+                "A TLS problem: check the URL's ssl_ca_certs (the CA that signed the server's certificate) "
+                "and, if the server wants client certificates, ssl_certfile and ssl_keyfile"
+            )
+        elif url.startswith("redis://") and ("reset by peer" in low or "closed by server" in low):
+            hint = "The server closed the connection at once: if it only speaks TLS, use a rediss:// URL"
+        else:
+            hint = "Check that the server is running (`make redis-up`) and that REDIS_URL is right"
+        return RedisUnavailableError(f"cannot talk to Redis at {url}: {msg}. {hint}")
     if isinstance(exc, rex.ResponseError):
         low = msg.lower()
         if "sessionmem_id_collision" in low:
@@ -145,8 +165,9 @@ def _translate(exc: rex.RedisError, url: str) -> SessionMemError:
             return ModulesMissingError(_MODULE_HINT.format(url=url, module="RediSearch"))
         if "unknown redis command called from script" in low:  # a script names no command
             return ModulesMissingError(_MODULE_HINT.format(url=url, module="RedisJSON or RediSearch"))
-        if low.startswith("oom") or "oom command not allowed" in low:
-            return RedisCommandError(
+        # redis-py drops the "OOM" error code: for scripts only "... used memory > 'maxmemory'" is left.
+        if low.startswith("oom") or "oom command not allowed" in low or "> 'maxmemory'" in low:
+            return RedisOutOfMemoryError(
                 f"Redis at {url} is out of memory and refused the write ({msg}); nothing was stored. "
                 "Raise maxmemory, expire old sessions (ttl_seconds) or delete users"
             )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -317,7 +318,7 @@ class RedisSessionHistory(BaseChatMessageHistory):
         count = self._count()
         script_keys = [keys.meta, keys.user.sessions, keys.user.user]
         args = [*self._ids(), keys.sh, cfg.ttl_ms, cfg.max_age_ms, keys.vector_prefix, keys.user.uh, fp]
-        args += [title_of(msgs), len(docs)]
+        args += [title_of(msgs), len(docs), os.urandom(8).hex()]
         for i, (m, doc, blob) in enumerate(zip(msgs, docs, blobs, strict=True)):
             args += [doc, m.type, blob, message_tokens(m, count), "" if stamps is None else int(stamps[i])]
         return (yield (Op.SCRIPT, "append", script_keys, args))  # {first seq, last seq, server ms}
@@ -345,7 +346,7 @@ class RedisSessionHistory(BaseChatMessageHistory):
         cache = backend.cache
         held = cache.get(key)
         if held is not None and backend.may_evict is None:
-            backend.may_evict = yield from backend.policy_plan()
+            yield from backend.policy_plan()
         call = self._read_call(k_, max_tokens=budget, flags=flags, held=held)
         snap = Snapshot.of((yield (Op.SCRIPT, *call)))
         messages = snap.messages(cache, key, held)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -46,7 +47,13 @@ from langchain_sessionmem._transfer import (
 )
 from langchain_sessionmem._vectors import embed_text, fingerprint, pack
 from langchain_sessionmem.config import SessionMemConfig
-from langchain_sessionmem.errors import ConfigError, IdCollisionError, IndexSchemaMismatchError, RedisCommandError
+from langchain_sessionmem.errors import (
+    ConfigError,
+    EvictionPolicyWarning,
+    IdCollisionError,
+    IndexSchemaMismatchError,
+    RedisCommandError,
+)
 from langchain_sessionmem.history import Call, ContextWindow, RedisSessionHistory, Snapshot, _check_count
 
 if TYPE_CHECKING:
@@ -205,9 +212,23 @@ class RedisSessionMemory:
 
     def _setup_plan(self) -> Plan[None]:
         cfg = self.config
-        # Probe both modules (an unknown command is translated to ModulesMissingError).
+        # Probe RedisJSON (an unknown command is translated to ModulesMissingError); FT.INFO below
+        # probes RediSearch. Not FT._LIST: an admin command on Redis 8 that lists every index.
         yield ("JSON.TYPE", f"{cfg.key_prefix}probe")
-        yield ("FT._LIST",)
+        policy = yield from self._backend.policy_plan()
+        if policy is not None and (
+            policy.startswith("allkeys") or (policy.startswith("volatile") and (cfg.ttl_ms or cfg.max_age_ms))
+        ):
+            warnings.warn(
+                EvictionPolicyWarning(
+                    f"Redis at {self._backend.url} has maxmemory-policy {policy}: when it reaches maxmemory it "
+                    f"deletes keys{' that have a TTL' if policy.startswith('volatile') else ''}, chat history "
+                    "included, without telling anyone. Set `maxmemory-policy noeviction` (redis.conf, or CONFIG "
+                    "SET maxmemory-policy noeviction) so a full server refuses writes with an error instead, or "
+                    "give the history a server of its own"
+                ),
+                stacklevel=4,
+            )
         info: Any = None
         try:
             info = yield ("FT.INFO", cfg.index_name)

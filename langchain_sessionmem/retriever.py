@@ -229,15 +229,16 @@ class RedisSessionHistoryRetriever(BaseRetriever):
                     wanted.setdefault((sh, seq + d), ("neighbor", None, None))
         keys = list(wanted)
         sessions = list(dict.fromkeys(sh for sh, _ in keys))
-        cmds: list[tuple[Any, ...]] = [("JSON.MGET", *[f"{user.messages_of(sh)}{seq}" for sh, seq in keys], ".")]
+        # JSON.GET per key, not JSON.MGET: see the READ script (ACL checks only MGET's first key).
+        cmds: list[tuple[Any, ...]] = [("JSON.GET", f"{user.messages_of(sh)}{seq}", ".") for sh, seq in keys]
         cmds += [("HMGET", user.meta_of(sh), "uid", "sid") for sh in sessions]
         replies = yield (Op.PIPELINE, cmds)
         session_ids = {}
-        for sh, (uid, sid) in zip(sessions, replies[1:], strict=True):
+        for sh, (uid, sid) in zip(sessions, replies[len(keys) :], strict=True):
             if uid is not None and _str(uid) == self.user_id:  # expired sessions and collisions drop out
                 session_ids[sh] = _str(sid)
         docs: dict[tuple[str, int], Document] = {}
-        for key, raw in zip(keys, replies[0], strict=True):
+        for key, raw in zip(keys, replies[: len(keys)], strict=True):
             if raw is None or key[0] not in session_ids:
                 continue
             match, seed_score, dist = wanted[key]

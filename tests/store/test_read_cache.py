@@ -14,7 +14,7 @@ import pytest
 import redis
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 
-from langchain_sessionmem import ContextWindow, RedisSessionMemory, SessionMemConfig
+from langchain_sessionmem import ContextWindow, EvictionPolicyWarning, RedisSessionMemory, SessionMemConfig
 from langchain_sessionmem._records import header, message_record, session_record, user_record
 
 from .conftest import Api
@@ -25,7 +25,9 @@ def turn(i: int) -> list[BaseMessage]:
 
 
 @asynccontextmanager
-async def memories(url: str, config: SessionMemConfig) -> AsyncIterator[tuple[RedisSessionMemory, ...]]:
+async def memories(
+    url: str, config: SessionMemConfig, setup: bool = True
+) -> AsyncIterator[tuple[RedisSessionMemory, ...]]:
     """A cached reader, another writer (a second process, as far as the reader knows), and a
     reference reader without cache."""
     mems = (
@@ -33,7 +35,8 @@ async def memories(url: str, config: SessionMemConfig) -> AsyncIterator[tuple[Re
         RedisSessionMemory(url, config=config),
         RedisSessionMemory(url, config=dataclasses.replace(config, read_cache_messages=0)),
     )
-    mems[0].setup()
+    if setup:
+        mems[0].setup()
     try:
         yield mems
     finally:
@@ -128,10 +131,13 @@ async def test_where_the_server_may_evict_every_held_key_is_checked(
 ) -> None:
     url = start_server("--maxmemory-policy", "allkeys-lru")
     raw = redis.Redis.from_url(url)
-    async with memories(url, config) as (reader, _writer, reference):
+    async with memories(url, config, setup=False) as (reader, writer, reference):
+        with pytest.warns(EvictionPolicyWarning, match="allkeys-lru.*CONFIG SET maxmemory-policy noeviction"):
+            writer.setup()
         h = reader.history("u", "s")
         await api(h, "add_messages", [m for i in range(5) for m in turn(i)])
         assert len(await api(h, "messages")) == 10
+        assert reader._backend.may_evict is None
         await api(h, "messages")  # the first read with a held entry asks the server's policy
         assert reader._backend.may_evict is True
         raw.unlink(f"{h._keys.message_prefix}4")  # as an eviction would

@@ -1,9 +1,11 @@
 """Per-user, per-session LangChain chat memory on Redis (RedisJSON + RediSearch)."""
 
 from langchain_sessionmem.config import SessionMemConfig
+from langchain_sessionmem.encryption import ContentEncryption, KeyRing
 from langchain_sessionmem.errors import (
     ConcurrentUpdateError,
     ConfigError,
+    EncryptionError,
     EvictionPolicyWarning,
     IdCollisionError,
     IndexSchemaMismatchError,
@@ -29,7 +31,10 @@ __version__ = "0.1.0"
 __all__ = [
     "ConcurrentUpdateError",
     "ConfigError",
+    "ContentEncryption",
     "ContextWindow",
+    "EncryptionError",
+    "KeyRing",
     "IdCollisionError",
     "IndexSchemaMismatchError",
     "InvalidIdError",

@@ -23,6 +23,7 @@ from langchain_sessionmem._cache import ReadCache
 from langchain_sessionmem._scripts import ALL as SCRIPTS
 from langchain_sessionmem._steps import Plan
 from langchain_sessionmem.config import SessionMemConfig
+from langchain_sessionmem.encryption import ContentEncryption
 from langchain_sessionmem.errors import ConfigError, RedisUnavailableError, redact_url, translate_redis_errors
 
 DEFAULT_URL = "redis://localhost:6379/0"
@@ -57,10 +58,14 @@ class Backend:
         async_client: aredis.Redis | None,
         config: SessionMemConfig | None,
         embeddings: Embeddings | None = None,
+        encryption: ContentEncryption | None = None,
     ) -> None:
         if embeddings is not None and not isinstance(embeddings, Embeddings):
             raise ConfigError(f"embeddings must be a langchain_core Embeddings, got {type(embeddings).__name__}")
         self.embeddings = embeddings
+        if encryption is not None and not isinstance(encryption, ContentEncryption):
+            raise ConfigError(f"encryption must be a ContentEncryption, got {type(encryption).__name__}")
+        self.encryption = encryption
         if config is not None and not isinstance(config, SessionMemConfig):
             raise ConfigError(f"config must be a SessionMemConfig, got {type(config).__name__}")
         self.config = config or SessionMemConfig()

@@ -10,7 +10,9 @@ anything:
   ``data.content`` and ``text`` holds its text parts, so it is searchable too.
 
 Document: ``{"seq", "ts", "uh", "sh", "type", "text", "data"?}``. ``seq`` and ``ts`` are written by
-the server-side append script, which prepends them to the bytes built here.
+the server-side append script, which prepends them to the bytes built here. With encryption
+(encryption.py), ``text`` is empty and ``enc`` holds ``{"text", "data"?}`` sealed for the user, with
+the document's ``uh`` and ``sh`` as additional data.
 """
 
 from __future__ import annotations
@@ -19,15 +21,20 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.messages import BaseMessage, message_to_dict, messages_from_dict
 
+from langchain_sessionmem.encryption import MARK, is_sealed
 from langchain_sessionmem.errors import (
+    EncryptionError,
     InvalidMessageError,
     MessageSerializationError,
     MessageTooLargeError,
 )
+
+if TYPE_CHECKING:
+    from langchain_sessionmem.encryption import UserCipher
 
 _DUMPS = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
 
@@ -78,7 +85,51 @@ def check_messages(messages: object) -> list[BaseMessage]:
     return out
 
 
-def encode_message(message: BaseMessage, uh: str, sh: str, max_bytes: int) -> bytes:
+def _aad(uh: str, sh: str) -> bytes:
+    return f"{uh}:{sh}".encode()
+
+
+_NO_CIPHER = (
+    "this data is stored encrypted: pass RedisSessionMemory(..., encryption=ContentEncryption(...)) with the "
+    "key provider it was written with"
+)
+
+
+def seal_text(text: str, uh: str, sh: str, cipher: UserCipher | None) -> str:
+    """A session's free text derived from its messages (the running summary), sealed if encrypting."""
+    return text if cipher is None else cipher.seal(text.encode("utf-8"), _aad(uh, sh) + b":summary")
+
+
+def open_text(value: str, uh: str, sh: str, cipher: UserCipher | None) -> str:
+    if not is_sealed(value):
+        return value
+    if cipher is None:
+        raise EncryptionError(_NO_CIPHER)
+    return cipher.open(value, _aad(uh, sh) + b":summary").decode("utf-8")
+
+
+def sealed_with(value: str | bytes | None, cipher: UserCipher) -> bool:
+    """Whether a stored sealed value uses the cipher's current key."""
+    text = value.decode("utf-8") if isinstance(value, bytes) else str(value or "")
+    return text.startswith(f"{MARK}{cipher.current}:")
+
+
+def reseal_doc(raw: bytes | str, cipher: UserCipher) -> tuple[int, str] | None:
+    """``(seq, sealed content)`` for a stored document not sealed with the current key (a plain
+    one included), or None when it already is."""
+    doc = json.loads(raw)
+    if sealed_with(doc.get("enc"), cipher):
+        return None
+    aad = _aad(doc["uh"], doc["sh"])
+    plain = (
+        cipher.open(doc["enc"], aad)
+        if "enc" in doc
+        else _DUMPS({k: doc[k] for k in ("text", "data") if k in doc}).encode("utf-8")
+    )
+    return int(doc["seq"]), cipher.seal(plain, aad)
+
+
+def encode_message(message: BaseMessage, uh: str, sh: str, max_bytes: int, cipher: UserCipher | None = None) -> bytes:
     """Encode one message as a document without ``seq``/``ts`` (the server adds those)."""
     as_dict = message_to_dict(message)
     data: dict[str, Any] = as_dict["data"]
@@ -91,6 +142,9 @@ def encode_message(message: BaseMessage, uh: str, sh: str, max_bytes: int) -> by
     if compact:
         doc["data"] = compact
     try:
+        if cipher is not None:
+            secret = {k: doc.pop(k) for k in ("text", "data") if k in doc}
+            doc["text"], doc["enc"] = "", cipher.seal(_DUMPS(secret).encode("utf-8"), _aad(uh, sh))
         raw = _DUMPS(doc).encode("utf-8")
     except (TypeError, ValueError) as exc:  # unserialisable object, NaN/inf, lone surrogate
         raise MessageSerializationError(
@@ -107,9 +161,11 @@ def encode_message(message: BaseMessage, uh: str, sh: str, max_bytes: int) -> by
     return raw
 
 
-def encode_messages(messages: Sequence[BaseMessage], uh: str, sh: str, max_bytes: int) -> list[bytes]:
+def encode_messages(
+    messages: Sequence[BaseMessage], uh: str, sh: str, max_bytes: int, cipher: UserCipher | None = None
+) -> list[bytes]:
     """Encode a batch; raises before anything is sent if any message is unusable."""
-    return [encode_message(m, uh, sh, max_bytes) for m in check_messages(messages)]
+    return [encode_message(m, uh, sh, max_bytes, cipher) for m in check_messages(messages)]
 
 
 def mark_embedded(raw: bytes, mark: str) -> bytes:
@@ -118,16 +174,25 @@ def mark_embedded(raw: bytes, mark: str) -> bytes:
     return raw[:-1] + b',"emb":"' + mark.encode() + b'"}'
 
 
-def _to_lc_dict(doc: dict[str, Any]) -> dict[str, Any]:
+def _to_lc_dict(doc: dict[str, Any], cipher: UserCipher | None = None) -> dict[str, Any]:
+    if "enc" in doc:
+        if cipher is None:
+            raise EncryptionError(_NO_CIPHER)
+        doc.update(json.loads(cipher.open(doc["enc"], _aad(doc["uh"], doc["sh"]))))
     data = doc.get("data") or {}
     if "content" not in data:
         data["content"] = doc["text"]
     return {"type": doc["type"], "data": data}
 
 
-def decode_messages(raws: Iterable[bytes | str]) -> list[BaseMessage]:
+def decode_messages(raws: Iterable[bytes | str], cipher: UserCipher | None = None) -> list[BaseMessage]:
     """Decode stored documents, in the given order, back into messages."""
-    return messages_from_dict([_to_lc_dict(json.loads(raw)) for raw in raws])
+    return messages_from_dict([_to_lc_dict(json.loads(raw), cipher) for raw in raws])
+
+
+def decode_seq(raw: bytes | str) -> int:
+    """The sequence number of a stored document; cheap (the server writes ``seq`` first)."""
+    return int(json.loads(raw)["seq"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +204,7 @@ class StoredMessage:
     message: BaseMessage
 
 
-def decode_stored(raw: bytes | str) -> StoredMessage:
+def decode_stored(raw: bytes | str, cipher: UserCipher | None = None) -> StoredMessage:
     doc = json.loads(raw)
-    (message,) = messages_from_dict([_to_lc_dict(doc)])
+    (message,) = messages_from_dict([_to_lc_dict(doc, cipher)])
     return StoredMessage(int(doc["seq"]), int(doc["ts"]), message)

@@ -473,6 +473,29 @@ return redis.call('HINCRBY', KEYS[1], 'sgen', 1)
 """
 )
 
+# KEYS: meta of the session. ARGV: user_id, session_id, message prefix, then (seq, sealed) pairs.
+# Replaces the sealed content of messages that still exist (encryption key rotation, or sealing
+# messages stored before encryption was turned on: their plain text and data go). Returns how many.
+RESEAL = (
+    "#!lua\n"
+    + _PRELUDE
+    + r"""
+local m = redis.call('HMGET', KEYS[1], 'uid', 'sid')
+if m[1] and (m[1] ~= ARGV[1] or m[2] ~= ARGV[2]) then return redis.error_reply('SESSIONMEM_ID_COLLISION session') end
+local n = 0
+for i = 4, #ARGV, 2 do
+  local k = ARGV[3] .. ARGV[i]
+  if redis.call('EXISTS', k) == 1 then
+    redis.call('JSON.SET', k, '$.enc', cjson.encode(ARGV[i + 1]))
+    redis.call('JSON.SET', k, '$.text', '""')
+    redis.call('JSON.DEL', k, '$.data')
+    n = n + 1
+  end
+end
+return n
+"""
+)
+
 # KEYS: meta of the session. ARGV: message prefix, vector prefix, user digest, session digest,
 #       model fingerprint, then (seq, type, vector blob) triples.
 # Stores vectors made by reindex() for messages that still exist, with their message's expiry,
@@ -504,6 +527,7 @@ return stored
 
 ALL = {
     "append": APPEND,
+    "reseal": RESEAL,
     "read": READ,
     "clear": CLEAR,
     "delete_user": DELETE_USER,

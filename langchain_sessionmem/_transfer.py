@@ -17,11 +17,11 @@ from langchain_core.messages import BaseMessage, SystemMessage
 
 from langchain_sessionmem import _records as rec
 from langchain_sessionmem._backend import Op
-from langchain_sessionmem._codec import decode_stored
+from langchain_sessionmem._codec import decode_seq, decode_stored, reseal_doc, seal_text, sealed_with
 from langchain_sessionmem._keys import glob_escape
 from langchain_sessionmem._steps import Plan
-from langchain_sessionmem.errors import ConfigError, InvalidRecordError
-from langchain_sessionmem.history import Snapshot, summary_message
+from langchain_sessionmem.errors import ConcurrentUpdateError, ConfigError, InvalidRecordError
+from langchain_sessionmem.history import summary_message
 
 if TYPE_CHECKING:
     from langchain_sessionmem.history import RedisSessionHistory
@@ -103,7 +103,7 @@ def export_plan(
         total += sum(s.message_count for s in sessions)
         for info in sessions:
             history = memory.history(uid, info.session_id)
-            state = Snapshot.of((yield (Op.SCRIPT, *history._read_call(0, flags="s"))))
+            state = history._snap((yield (Op.SCRIPT, *history._read_call(0, flags="s"))))
             sink(
                 rec.session_record(
                     uid,
@@ -119,9 +119,9 @@ def export_plan(
             n_sessions += 1
             after = 0
             while True:
-                page = Snapshot.of((yield (Op.SCRIPT, *history._read_call(after=after, limit=PAGE))))
+                page = history._snap((yield (Op.SCRIPT, *history._read_call(after=after, limit=PAGE))))
                 for raw in page.docs:
-                    stored = decode_stored(raw)
+                    stored = decode_stored(raw, page.cipher)
                     sink(rec.message_record(uid, info.session_id, stored.seq, stored.timestamp_ms, stored.message))
                     after = stored.seq
                     n_messages += 1
@@ -142,6 +142,44 @@ def _all_sessions(memory: RedisSessionMemory, user_id: str) -> Plan[list[Session
         cursor = page.next_cursor
         if cursor is None:
             return out
+
+
+def rotate_plan(memory: RedisSessionMemory, user_id: str) -> Plan[int]:
+    """Reseal every stored message and summary of ``user_id`` not sealed with its current key
+    (plain ones included); returns how many. Messages never change once written, so resealing a
+    page read before cannot lose anything; a summary is rewritten under summarize()'s generation
+    check, so a newer one is never overwritten."""
+    encryption = memory._backend.encryption
+    if encryption is None:
+        raise ConfigError("rotate_encryption() needs RedisSessionMemory(..., encryption=ContentEncryption(...))")
+    encryption.ring(user_id, refresh=True)
+    resealed = 0
+    for info in (yield from _all_sessions(memory, user_id)):
+        h = memory.history(user_id, info.session_id)
+        cipher = encryption.for_user(user_id)
+        state = h._snap((yield (Op.SCRIPT, *h._read_call(0, flags="s"))))
+        if state.summary is not None and not sealed_with((yield ("HGET", h._keys.meta, "sum")), cipher):
+            sealed = seal_text(state.summary, h._keys.user.uh, h._keys.sh, cipher)
+            tokens = memory.count_tokens([summary_message(state.summary)])
+            args = [user_id, info.session_id, state.summary_gen, sealed, state.summary_upto, tokens]
+            try:
+                yield (Op.SCRIPT, "set_summary", [h._keys.meta], args)
+                resealed += 1
+            except ConcurrentUpdateError:
+                pass  # summarize() or clear() wrote meanwhile, with the current key
+        after = 0
+        while True:
+            page = h._snap((yield (Op.SCRIPT, *h._read_call(after=after, limit=PAGE))))
+            pairs: list[Any] = []
+            for raw in page.docs:
+                after = decode_seq(raw)
+                pairs += reseal_doc(raw, cipher) or ()
+            if pairs:
+                args = [user_id, info.session_id, h._keys.message_prefix, *pairs]
+                resealed += yield (Op.SCRIPT, "reseal", [h._keys.meta], args)
+            if not page.docs or after >= page.last:
+                break
+    return resealed
 
 
 @dataclass
@@ -271,7 +309,8 @@ def _finish(memory: RedisSessionMemory, s: _Session) -> Plan[int]:
     fields: dict[str, Any] = {"last_active": s.record["last_active"]}
     summary = s.record.get("summary")
     if summary is not None:
-        text = summary["text"]
-        fields.update({"sum": text, "sup": s.upto, "stok": memory.count_tokens([summary_message(text)])})
+        text, h = summary["text"], s.history
+        sealed = seal_text(text, h._keys.user.uh, h._keys.sh, h._cipher)
+        fields.update({"sum": sealed, "sup": s.upto, "stok": memory.count_tokens([summary_message(text)])})
     yield (Op.SCRIPT, *memory._set_session_call(s.history.user_id, s.history.session_id, fields))
     return n

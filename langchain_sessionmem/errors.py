@@ -15,6 +15,7 @@
     ├── IndexSchemaMismatchError (RuntimeError)   an index of that name exists with another schema
     ├── IdCollisionError (RuntimeError)           two different ids mapped to the same keys (refused)
     ├── SummarizationError (RuntimeError)         the chat model gave no usable summary (nothing stored)
+    ├── EncryptionError (RuntimeError)            sealed data without its key, or that fails authentication
     └── RedisCommandError (RuntimeError)          any other error the server returned
         └── RedisOutOfMemoryError                 the server is at maxmemory and refused a write
 
@@ -35,6 +36,7 @@ import redis.exceptions as rex
 __all__ = [
     "ConcurrentUpdateError",
     "ConfigError",
+    "EncryptionError",
     "EvictionPolicyWarning",
     "IdCollisionError",
     "IndexSchemaMismatchError",
@@ -87,6 +89,11 @@ class ConcurrentUpdateError(SessionMemError, RuntimeError):
 
 class SummarizationError(SessionMemError, RuntimeError):
     """The chat model asked to summarize returned nothing usable; nothing was stored."""
+
+
+class EncryptionError(SessionMemError, RuntimeError):
+    """Encrypted data that cannot be opened: no encryption configured, a key the provider no longer
+    returns, or a value that fails authentication (altered or moved)."""
 
 
 class TokenizerFallbackWarning(UserWarning):

@@ -23,12 +23,15 @@ from langchain_sessionmem._codec import (
     decode_messages,
     encode_messages,
     mark_embedded,
+    open_text,
+    seal_text,
 )
 from langchain_sessionmem._keys import SessionKeys, check_id
 from langchain_sessionmem._steps import Plan, adrive, drive
 from langchain_sessionmem._tokens import message_tokens, text_counter
 from langchain_sessionmem._vectors import PENDING, fingerprint, pack, to_embed
 from langchain_sessionmem.config import SessionMemConfig
+from langchain_sessionmem.encryption import ContentEncryption, UserCipher
 from langchain_sessionmem.errors import ConfigError, SummarizationError
 
 __all__ = ["ContextWindow", "RedisSessionHistory"]
@@ -135,9 +138,10 @@ class Snapshot:
     skip_lo: int
     skip_hi: int
     docs: list[Any]
+    cipher: UserCipher | None = None
 
     @classmethod
-    def of(cls, reply: list[Any]) -> Snapshot:
+    def of(cls, reply: list[Any], cipher: UserCipher | None = None, uh: str = "", sh: str = "") -> Snapshot:
         def text(v: Any) -> str:
             return v.decode("utf-8") if isinstance(v, bytes) else str(v)
 
@@ -150,7 +154,7 @@ class Snapshot:
             int(last),
             int(tokens),
             text(instr) or None,
-            text(summ) or None,
+            open_text(text(summ), uh, sh, cipher) or None,
             int(sup),
             int(sgen),
             lo,
@@ -160,6 +164,7 @@ class Snapshot:
             slo,
             shi,
             reply[17:],
+            cipher,
         )
 
     @property
@@ -170,7 +175,7 @@ class Snapshot:
         """The stored messages of the reply, taking the range the script skipped from ``held`` (the
         cache entry whose hint was sent) and storing what was read back into ``cache``."""
         cut = self.nsys + self.nbefore
-        head, tail = decode_messages(self.docs[:cut]), decode_messages(self.docs[cut:])
+        head, tail = decode_messages(self.docs[:cut], self.cipher), decode_messages(self.docs[cut:], self.cipher)
         if self.skip_lo > self.skip_hi:
             middle: list[BaseMessage] = []
         elif held is None:
@@ -237,6 +242,7 @@ class RedisSessionHistory(BaseChatMessageHistory):
         config: SessionMemConfig | None = None,
         embeddings: Embeddings | None = None,
         window: ContextWindow | None = None,
+        encryption: ContentEncryption | None = None,
         backend: Backend | None = None,
     ) -> None:
         """Create a history handle; no I/O happens here.
@@ -254,12 +260,13 @@ class RedisSessionHistory(BaseChatMessageHistory):
             window: When set, ``messages`` returns this context (instructions, summary, trimmed
                 window) instead of every message; what a chain wrapped by
                 ``RunnableWithMessageHistory`` then sees.
+            encryption: Seal message content and summaries at rest (see ``encryption.py``).
             backend: Internal: the memory's shared clients. Prefer ``RedisSessionMemory.history``.
 
         Raises:
             InvalidIdError: An id is not a non-empty str within the length limit.
         """
-        self._backend = backend or Backend(redis_url, client, async_client, config, embeddings)
+        self._backend = backend or Backend(redis_url, client, async_client, config, embeddings, encryption)
         cfg = self._backend.config
         self.user_id = check_id("user_id", user_id, cfg.max_id_length)
         self.session_id = check_id("session_id", session_id, cfg.max_id_length)
@@ -276,6 +283,14 @@ class RedisSessionHistory(BaseChatMessageHistory):
     def _ids(self) -> list[Any]:
         return [self.user_id, self.session_id, self._keys.message_prefix]
 
+    @property
+    def _cipher(self) -> UserCipher | None:
+        enc = self._backend.encryption
+        return None if enc is None else enc.for_user(self.user_id)
+
+    def _snap(self, reply: list[Any]) -> Snapshot:
+        return Snapshot.of(reply, self._cipher, self._keys.user.uh, self._keys.sh)
+
     def _count(self) -> Any:
         return text_counter(self._backend.config.tokenizer)
 
@@ -288,7 +303,8 @@ class RedisSessionHistory(BaseChatMessageHistory):
         """
         cfg, backend, keys = self._backend.config, self._backend, self._keys
         msgs = check_messages(messages)
-        docs = encode_messages(msgs, keys.user.uh, keys.sh, cfg.max_message_bytes)
+        cipher = self._cipher
+        docs = encode_messages(msgs, keys.user.uh, keys.sh, cfg.max_message_bytes, cipher)
         if not docs:
             return None
         plain, fp = list(docs), ""
@@ -318,7 +334,7 @@ class RedisSessionHistory(BaseChatMessageHistory):
         count = self._count()
         script_keys = [keys.meta, keys.user.sessions, keys.user.user]
         args = [*self._ids(), keys.sh, cfg.ttl_ms, cfg.max_age_ms, keys.vector_prefix, keys.user.uh, fp]
-        args += [title_of(msgs), len(docs), os.urandom(8).hex()]
+        args += ["" if cipher else title_of(msgs), len(docs), os.urandom(8).hex()]
         for i, (m, doc, blob) in enumerate(zip(msgs, docs, blobs, strict=True)):
             args += [doc, m.type, blob, message_tokens(m, count), "" if stamps is None else int(stamps[i])]
         return (yield (Op.SCRIPT, "append", script_keys, args))  # {first seq, last seq, server ms}
@@ -348,7 +364,7 @@ class RedisSessionHistory(BaseChatMessageHistory):
         if held is not None and backend.may_evict is None:
             yield from backend.policy_plan()
         call = self._read_call(k_, max_tokens=budget, flags=flags, held=held)
-        snap = Snapshot.of((yield (Op.SCRIPT, *call)))
+        snap = self._snap((yield (Op.SCRIPT, *call)))
         messages = snap.messages(cache, key, held)
         return snap.head() + messages if context else messages
 
@@ -367,14 +383,14 @@ class RedisSessionHistory(BaseChatMessageHistory):
             raise ConfigError("summarize() needs keep_tokens or keep_last: how much recent history stays verbatim")
         budget = _check_count("keep_tokens", keep_tokens, optional=True)
         k = _check_count("keep_last", keep_last, optional=True)
-        state = Snapshot.of((yield (Op.SCRIPT, *self._read_call(0, flags="s"))))
+        state = self._snap((yield (Op.SCRIPT, *self._read_call(0, flags="s"))))
         if not state.exists:
             return None
-        kept = Snapshot.of(
+        kept = self._snap(
             (yield (Op.SCRIPT, *self._read_call(k, after=state.summary_upto, max_tokens=budget, flags="w")))
         )
         start = max(state.first, state.summary_upto + 1)
-        older = Snapshot.of(
+        older = self._snap(
             (yield (Op.SCRIPT, *self._read_call(after=start - 1, limit=max(0, kept.lo - start))))
         ).messages()
         if older and start == state.first and older[0].type == "system":
@@ -390,7 +406,8 @@ class RedisSessionHistory(BaseChatMessageHistory):
         if not text:
             raise SummarizationError(f"{model!r:.80} returned an empty summary; nothing was stored")
         tokens = message_tokens(summary_message(text), self._count())
-        args = [self.user_id, self.session_id, state.summary_gen, text, kept.lo - 1, tokens]
+        sealed = seal_text(text, self._keys.user.uh, self._keys.sh, self._cipher)
+        args = [self.user_id, self.session_id, state.summary_gen, sealed, kept.lo - 1, tokens]
         yield (Op.SCRIPT, "set_summary", [self._keys.meta], args)
         return text
 
@@ -438,7 +455,7 @@ class RedisSessionHistory(BaseChatMessageHistory):
 
     def token_count(self) -> int:
         """Tokens of the stored messages (``config.tokenizer``), kept up to date on write: O(1)."""
-        return Snapshot.of(self._backend.run(*self._read_call(0))).tokens
+        return self._snap(self._backend.run(*self._read_call(0))).tokens
 
     def summarize(
         self,
@@ -466,7 +483,7 @@ class RedisSessionHistory(BaseChatMessageHistory):
 
     def __len__(self) -> int:
         """Number of stored messages. One round trip, no message is read."""
-        return Snapshot.of(self._backend.run(*self._read_call(0))).count
+        return self._snap(self._backend.run(*self._read_call(0))).count
 
     # -- async ---------------------------------------------------------------------------------
 
@@ -496,7 +513,7 @@ class RedisSessionHistory(BaseChatMessageHistory):
 
     async def atoken_count(self) -> int:
         """Async twin of ``token_count``."""
-        return Snapshot.of(await self._backend.arun(*self._read_call(0))).tokens
+        return self._snap(await self._backend.arun(*self._read_call(0))).tokens
 
     async def asummarize(
         self,
@@ -511,4 +528,4 @@ class RedisSessionHistory(BaseChatMessageHistory):
 
     async def alen(self) -> int:
         """Async twin of ``len(history)``."""
-        return Snapshot.of(await self._backend.arun(*self._read_call(0))).count
+        return self._snap(await self._backend.arun(*self._read_call(0))).count

@@ -43,10 +43,12 @@ from langchain_sessionmem._transfer import (
     import_plan,
     progress_bar,
     refuse_existing_plan,
+    rotate_plan,
     users_plan,
 )
 from langchain_sessionmem._vectors import embed_text, fingerprint, pack
 from langchain_sessionmem.config import SessionMemConfig
+from langchain_sessionmem.encryption import ContentEncryption
 from langchain_sessionmem.errors import (
     ConfigError,
     EvictionPolicyWarning,
@@ -185,6 +187,7 @@ class RedisSessionMemory:
         async_client: aredis.Redis | None = None,
         config: SessionMemConfig | None = None,
         embeddings: Embeddings | None = None,
+        encryption: ContentEncryption | None = None,
     ) -> None:
         """Create the memory; no I/O happens here.
 
@@ -197,8 +200,10 @@ class RedisSessionMemory:
             config: Key prefix, index name, TTLs and limits shared by everything this memory makes.
             embeddings: Any LangChain ``Embeddings``; when set, messages are embedded on write
                 and ``as_retriever`` can search them by meaning.
+            encryption: Seal message content and summaries at rest with per-user keys
+                (``langchain_sessionmem.encryption``); full-text search is then unavailable.
         """
-        self._backend = Backend(redis_url, client, async_client, config, embeddings)
+        self._backend = Backend(redis_url, client, async_client, config, embeddings, encryption)
 
     @property
     def config(self) -> SessionMemConfig:
@@ -656,6 +661,20 @@ class RedisSessionMemory:
     async def adelete_user(self, user_id: str) -> int:
         """Async twin of ``delete_user``."""
         return int((await self._backend.arun("delete_user", *self._user_call(user_id)))[1])
+
+    def rotate_encryption(self, user_id: str) -> int:
+        """Reseal the user's stored messages and summaries with the current key of its KeyRing
+        (also sealing what was stored before encryption was turned on). Online: reads and writes
+        go on meanwhile. Afterwards the user's older keys can leave the ring.
+
+        Returns:
+            How many messages and summaries were resealed.
+        """
+        return drive(rotate_plan(self, user_id), self._backend.execute)
+
+    async def arotate_encryption(self, user_id: str) -> int:
+        """Async twin of ``rotate_encryption``."""
+        return await adrive(rotate_plan(self, user_id), self._backend.aexecute)
 
     # -- export / import -----------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from langchain_sessionmem._keys import SessionKeys, UserKeys, check_id, parse_me
 from langchain_sessionmem._search import Scope, knn_query, parse_search, text_query, text_query_terms
 from langchain_sessionmem._steps import Plan, adrive, drive
 from langchain_sessionmem._vectors import fingerprint, pack, role_of
+from langchain_sessionmem.encryption import UserCipher
 from langchain_sessionmem.errors import ConfigError
 from langchain_sessionmem.history import Snapshot
 from langchain_sessionmem.memory import RedisSessionMemory
@@ -138,6 +139,13 @@ class RedisSessionHistoryRetriever(BaseRetriever):
                 "the retriever needs a user_id: pass user_id=... or config={'configurable': {'user_id': ...}}"
             )
         user = UserKeys.of(cfg.key_prefix, check_id("user_id", self.user_id, cfg.max_id_length))
+        encryption = memory._backend.encryption
+        if encryption is not None and self.search_type != "similarity":
+            raise ConfigError(
+                f"search_type={self.search_type!r} needs full-text search, which cannot work on encrypted content "
+                "(the index sees no text): use search_type='similarity'"
+            )
+        cipher = None if encryption is None else encryption.for_user(self.user_id)
         session = None
         if self.session_id is not None:
             check_id("session_id", self.session_id, cfg.max_id_length)
@@ -180,10 +188,10 @@ class RedisSessionHistoryRetriever(BaseRetriever):
             if self.fallback and session is not None:
                 history = memory.history(self.user_id, session.session_id)
                 reply = yield (Op.SCRIPT, *history._read_call(self.k))
-                recent = [decode_stored(raw) for raw in Snapshot.of(reply).docs]
+                recent = [decode_stored(raw, cipher) for raw in Snapshot.of(reply).docs]
                 return [_document(self.user_id, self.session_id, s, None, None, "recent") for s in recent]
             return []
-        return (yield from self._load(user, seeds))
+        return (yield from self._load(user, seeds, cipher))
 
     def _rank(self, replies: list[Any]) -> list[tuple[tuple[str, int], float, float | None]]:
         """Best ``k`` (key, score, distance) from the search replies, after threshold and recency."""
@@ -218,7 +226,9 @@ class RedisSessionHistoryRetriever(BaseRetriever):
         best = sorted(scores, key=lambda key: scores[key], reverse=True)[: self.k]
         return [(key, scores[key], distances.get(key)) for key in best]
 
-    def _load(self, user: UserKeys, seeds: list[tuple[tuple[str, int], float, float | None]]) -> Plan[list[Document]]:
+    def _load(
+        self, user: UserKeys, seeds: list[tuple[tuple[str, int], float, float | None]], cipher: UserCipher | None
+    ) -> Plan[list[Document]]:
         """Fetch the seeds, their neighbours and their sessions' ids in one round trip."""
         wanted: dict[tuple[str, int], tuple[str, float | None, float | None]] = {}
         for (sh, seq), score, dist in seeds:
@@ -242,7 +252,8 @@ class RedisSessionHistoryRetriever(BaseRetriever):
             if raw is None or key[0] not in session_ids:
                 continue
             match, seed_score, dist = wanted[key]
-            docs[key] = _document(self.user_id, session_ids[key[0]], decode_stored(raw), seed_score, dist, match)
+            stored = decode_stored(raw, cipher)
+            docs[key] = _document(self.user_id, session_ids[key[0]], stored, seed_score, dist, match)
         if self.order == "chronological":
             return sorted(docs.values(), key=lambda d: (d.metadata["timestamp_ms"], d.metadata["seq"]))
         out: list[Document] = []

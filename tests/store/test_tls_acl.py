@@ -27,7 +27,14 @@ from click.testing import CliRunner
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, trim_messages
 
-from langchain_sessionmem import RedisCommandError, RedisSessionMemory, RedisUnavailableError, SessionMemConfig
+from langchain_sessionmem import (
+    ContentEncryption,
+    KeyRing,
+    RedisCommandError,
+    RedisSessionMemory,
+    RedisUnavailableError,
+    SessionMemConfig,
+)
 from langchain_sessionmem.cli import cli
 from langchain_sessionmem.testing import HashingEmbeddings
 from tests.conftest import ROOT
@@ -157,6 +164,14 @@ async def exercise(api: Api, make: Make, *, index_admin: bool = True) -> None:
         assert await api(memory.history("bob@example.com", "breakfast"), "messages") == msgs
         assert await api(history, "messages") == msgs
 
+        # Encryption at rest: sealing the user's stored data (JSON.DEL among the script's commands).
+        ring = KeyRing("k1", {"k1": bytes(range(32))})
+        sealed = make(embeddings=HashingEmbeddings(64), encryption=ContentEncryption(lambda _user: ring))
+        assert await api(sealed, "rotate_encryption", user) == len(msgs) + 8 + 1  # 3 sessions + the summary
+        assert await api(sealed.history(user, "breakfast"), "messages") == msgs
+        sealed.close()
+        await sealed.aclose()
+
         await api(history, "clear")
         assert await api(history, "messages") == []
         assert await api(memory, "delete_session", user, "dinner") == 4
@@ -218,14 +233,14 @@ async def test_every_operation_over_tls(api: Api, tls: RedisProcess, how: str) -
     least-privileged user. ``clients``: TLS clients built by the caller and passed in."""
     made: list[RedisSessionMemory] = []
 
-    def make(embeddings: Any) -> RedisSessionMemory:
+    def make(embeddings: Any, **kw: Any) -> RedisSessionMemory:
         if how == "url":
-            memory = RedisSessionMemory(tls.url(APP, PASSWORD), config=CONFIG, embeddings=embeddings)
+            memory = RedisSessionMemory(tls.url(APP, PASSWORD), config=CONFIG, embeddings=embeddings, **kw)
             assert repr(memory).startswith("RedisSessionMemory('rediss://sessionmem:***@127.0.0.1:")
         else:
-            kw = _tls_kwargs(tls)
+            tkw = _tls_kwargs(tls)
             memory = RedisSessionMemory(
-                client=redis.Redis(**kw), async_client=aredis.Redis(**kw), config=CONFIG, embeddings=embeddings
+                client=redis.Redis(**tkw), async_client=aredis.Redis(**tkw), config=CONFIG, embeddings=embeddings, **kw
             )
             assert repr(memory).startswith(f"RedisSessionMemory('rediss://127.0.0.1:{tls.port}/0'")
         made.append(memory)
@@ -306,8 +321,8 @@ def acl(acl_server: RedisProcess) -> RedisProcess:
 
 
 def _memory_as(server: RedisProcess, user: str, **query: str) -> Make:
-    def make(embeddings: Any) -> RedisSessionMemory:
-        return RedisSessionMemory(server.url(user, PASSWORD, **query), config=CONFIG, embeddings=embeddings)
+    def make(embeddings: Any, **kw: Any) -> RedisSessionMemory:
+        return RedisSessionMemory(server.url(user, PASSWORD, **query), config=CONFIG, embeddings=embeddings, **kw)
 
     return make
 

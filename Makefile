@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install test integration_tests lint format type redis-up redis-down demo check bench-core bench-context
+.PHONY: help install test integration_tests lint format type redis-up redis-down demo chat check bench bench-full bench-core bench-context
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -45,6 +45,9 @@ redis-down: ## Stop the private Redis Stack
 
 demo: $(STAMP) ## Run the chef demo end to end (scripted model offline; OpenAI/Cohere if keys are set)
 	@REDIS_URL=$${REDIS_URL:-$$(bash scripts/redis-stack.sh up)} $(PY) examples/chef_demo.py
+
+chat: $(STAMP) ## Run the example chat service and its web page on http://127.0.0.1:8000
+	@REDIS_URL=$${REDIS_URL:-$$(bash scripts/redis-stack.sh up)} $(PY) examples/chat_service/app.py --port 8000
 
 bench-core: $(STAMP) ## Benchmark a chat turn and memory per message against a plain redis-py LIST
 	@REDIS_URL=$${REDIS_URL:-$$(bash scripts/redis-stack.sh up)} $(PY) -m benchmarks.core_turn

@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install test integration_tests lint format type redis-up redis-down demo chat check bench bench-full bench-core bench-context
+.PHONY: help install test integration_tests lint format type redis-up redis-down demo chat check bench bench-profile bench-context
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -49,8 +49,16 @@ demo: $(STAMP) ## Run the chef demo end to end (scripted model offline; OpenAI/C
 chat: $(STAMP) ## Run the example chat service and its web page on http://127.0.0.1:8000
 	@REDIS_URL=$${REDIS_URL:-$$(bash scripts/redis-stack.sh up)} $(PY) examples/chat_service/app.py --port 8000
 
-bench-core: $(STAMP) ## Benchmark a chat turn and memory per message against a plain redis-py LIST
-	@REDIS_URL=$${REDIS_URL:-$$(bash scripts/redis-stack.sh up)} $(PY) -m benchmarks.core_turn
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): $(STAMP) pyproject.toml
+	$(PY) -m pip install -q -e . --group bench
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP) ## Side by side vs langchain-redis, redisvl, langchain-community and a redis-py floor (quick, < 2 min; BENCH=--full: < 15 min)
+	@if [ -n "$$REDIS_URL" ]; then $(PY) -m benchmarks.compare $(BENCH); else $(PY) -m benchmarks.compare --spawn-server $(BENCH); fi
+
+bench-profile: $(BENCH_STAMP) ## pyinstrument profile of a 1,000-message read and a turn
+	@if [ -n "$$REDIS_URL" ]; then $(PY) -m benchmarks.profile_turn; else $(PY) -m benchmarks.profile_turn --spawn-server; fi
 
 bench-context: $(STAMP) ## Benchmark token-budget reads against reading everything and trimming in Python
 	@REDIS_URL=$${REDIS_URL:-$$(bash scripts/redis-stack.sh up)} $(PY) -m benchmarks.context_window

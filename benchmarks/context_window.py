@@ -25,7 +25,7 @@ from collections.abc import Callable
 import redis
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, message_to_dict, trim_messages
 
-from benchmarks.core_turn import Floor
+from benchmarks._impls import FloorHistory
 from langchain_sessionmem import RedisSessionMemory, SessionMemConfig
 
 PREFIX = "bench-ctx:"
@@ -71,17 +71,17 @@ def main() -> None:
     try:
         for n in (int(s) for s in args.sizes.split(",")):
             history = memory.history("bench", f"s{n}")
-            floor = Floor(client, f"{PREFIX}list:{n}")
+            floor = FloorHistory(client, None, f"{PREFIX}list:{n}")  # type: ignore[arg-type]
             msgs = conversation(n)
             for i in range(0, n, 500):
                 history.add_messages(msgs[i : i + 500])
                 client.rpush(floor.key, *[json.dumps(message_to_dict(m)) for m in msgs[i : i + 500]])
             window = history.get_window(args.budget)
-            assert window == trim(history.messages) == trim(floor.messages()), "the three must agree"
+            assert window == trim(history.messages) == trim(floor.messages), "the three must agree"
             ways: dict[str, Callable[[], object]] = {
                 "get_window": lambda h=history: h.get_window(args.budget),
                 "read all + trim": lambda h=history: trim(h.messages),
-                "LIST + trim": lambda f=floor: trim(f.messages()),
+                "LIST + trim": lambda f=floor: trim(f.messages),
                 "token_count()": lambda h=history: h.token_count(),
                 "read all + count": lambda h=history: count(h.messages),
             }

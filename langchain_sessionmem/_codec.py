@@ -9,7 +9,8 @@ anything:
 - string content is stored once, as the indexed ``text``; list (multimodal) content stays in
   ``data.content`` and ``text`` holds its text parts, so it is searchable too.
 
-Document: ``{"seq", "ts", "uh", "sh", "type", "text", "data"?}``. ``seq`` and ``ts`` are written by
+Document: ``{"seq", "ts", "uh", "sh", "type", "text", "data"?}``, ``data`` as one JSON string (older
+documents hold it as an object; both decode). ``seq`` and ``ts`` are written by
 the server-side append script, which prepends them to the bytes built here. With encryption
 (encryption.py), ``text`` is empty and ``enc`` holds ``{"text", "data"?}`` sealed for the user, with
 the document's ``uh`` and ``sh`` as additional data.
@@ -129,9 +130,43 @@ def reseal_doc(raw: bytes | str, cipher: UserCipher) -> tuple[int, str] | None:
     return int(doc["seq"]), cipher.seal(plain, aad)
 
 
+# The types messages_from_dict rebuilds; anything else would be stored and then make every read fail.
+REBUILDABLE = frozenset(
+    {"human", "ai", "system", "chat", "function", "tool", "remove"}
+    | {f"{kind}MessageChunk" for kind in ("AI", "Human", "System", "Chat", "Function", "Tool")}
+)
+MAX_DEPTH = 125  # nesting levels accepted in a message's fields, well inside Python's json recursion limit
+
+
+def _check_json(value: Any, depth: int = 0) -> None:
+    """Refuse what JSON would silently change (non-str keys, tuples) or cannot hold (too deep)."""
+    if depth > MAX_DEPTH:
+        raise ValueError(f"a value is nested deeper than {MAX_DEPTH} levels")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise ValueError(f"dict key {key!r} is a {type(key).__name__}: JSON would turn it into a str")
+            _check_json(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _check_json(item, depth + 1)
+    elif isinstance(value, tuple):
+        raise ValueError(f"{value!r:.40} is a tuple: JSON would turn it into a list")
+
+
 def encode_message(message: BaseMessage, uh: str, sh: str, max_bytes: int, cipher: UserCipher | None = None) -> bytes:
-    """Encode one message as a document without ``seq``/``ts`` (the server adds those)."""
+    """Encode one message as a document without ``seq``/``ts`` (the server adds those).
+
+    Everything but the text is kept as one JSON string (``data``), written and read by Python's
+    json: RedisJSON would round some floats 1 ulp off and turn integers beyond 64 bits into floats,
+    and is never asked to search these fields anyway."""
     as_dict = message_to_dict(message)
+    if as_dict["type"] not in REBUILDABLE:
+        raise InvalidMessageError(
+            f"{type(message).__name__} has type {as_dict['type']!r}, which LangChain's messages_from_dict cannot "
+            "rebuild, so it could never be read back; store it as one of LangChain's message classes. Nothing "
+            "was stored"
+        )
     data: dict[str, Any] = as_dict["data"]
     defaults = _defaults(type(message))
     compact = {k: v for k, v in data.items() if k != "type" and not (k in defaults and v == defaults[k])}
@@ -139,14 +174,15 @@ def encode_message(message: BaseMessage, uh: str, sh: str, max_bytes: int, ciphe
     doc: dict[str, Any] = {"uh": uh, "sh": sh, "type": as_dict["type"], "text": content_text(content)}
     if not isinstance(content, str):
         compact["content"] = content
-    if compact:
-        doc["data"] = compact
     try:
+        if compact:
+            _check_json(compact)
+            doc["data"] = _DUMPS(compact)
         if cipher is not None:
             secret = {k: doc.pop(k) for k in ("text", "data") if k in doc}
             doc["text"], doc["enc"] = "", cipher.seal(_DUMPS(secret).encode("utf-8"), _aad(uh, sh))
         raw = _DUMPS(doc).encode("utf-8")
-    except (TypeError, ValueError) as exc:  # unserialisable object, NaN/inf, lone surrogate
+    except (TypeError, ValueError, RecursionError) as exc:  # unserialisable, NaN/inf, lone surrogate, tuple
         raise MessageSerializationError(
             f"cannot store {type(message).__name__} (id={message.id!r}) as JSON: {exc}. "
             "Keep content, additional_kwargs, response_metadata and artifact to JSON types "
@@ -180,6 +216,8 @@ def _to_lc_dict(doc: dict[str, Any], cipher: UserCipher | None = None) -> dict[s
             raise EncryptionError(_NO_CIPHER)
         doc.update(json.loads(cipher.open(doc["enc"], _aad(doc["uh"], doc["sh"]))))
     data = doc.get("data") or {}
+    if isinstance(data, str):
+        data = json.loads(data)
     if "content" not in data:
         data["content"] = doc["text"]
     return {"type": doc["type"], "data": data}

@@ -143,8 +143,13 @@ for i = 0, n - 1 do
   if ts == '' then ts = now else ts = tonumber(ts) end
   seq = seq + 1
   local k = mp .. seq
-  redis.call('JSON.SET', k, '$', '{"seq":' .. seq .. ',"ts":' .. ts .. ',"tok":' .. tok .. ',"c0":' .. ctok .. ','
-             .. string.sub(doc, 2))
+  local r = redis.pcall('JSON.SET', k, '$', '{"seq":' .. seq .. ',"ts":' .. ts .. ',"tok":' .. tok .. ',"c0":' .. ctok
+                        .. ',' .. string.sub(doc, 2))
+  if type(r) == 'table' and r.err then
+    -- A script does not roll back: remove what this batch wrote so far, so nothing of it stays.
+    for s = lo, seq - 1 do redis.call('UNLINK', mp .. s, vp .. s) end
+    return r
+  end
   ctok = ctok + tok
   stamps[#stamps + 1] = ts
   if blob ~= '' then

@@ -11,10 +11,10 @@ from langchain_core.documents import Document
 from langchain_core.messages import message_to_dict
 from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import RunnableConfig
-from pydantic import ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, StrictStr, ValidationError
 
 from langchain_sessionmem._backend import Op
-from langchain_sessionmem._codec import StoredMessage, content_text, decode_stored
+from langchain_sessionmem._codec import REBUILDABLE, StoredMessage, content_text, decode_stored
 from langchain_sessionmem._keys import SessionKeys, UserKeys, check_id, parse_message_key
 from langchain_sessionmem._search import Scope, knn_query, parse_search, text_query, text_query_terms
 from langchain_sessionmem._steps import Plan, adrive, drive
@@ -65,9 +65,9 @@ class RedisSessionHistoryRetriever(BaseRetriever):
 
     memory: RedisSessionMemory
     """The memory whose messages are searched."""
-    user_id: str | None = None
+    user_id: StrictStr | None = None
     """User whose messages are searched; if None, taken from ``config["configurable"]["user_id"]``."""
-    session_id: str | None = None
+    session_id: StrictStr | None = None
     """Current session, for ``exclude_recent``, ``fallback`` and ``all_sessions=False``; if None,
     taken from ``config["configurable"]["session_id"]``."""
     all_sessions: bool = True
@@ -146,6 +146,11 @@ class RedisSessionHistoryRetriever(BaseRetriever):
                 "(the index sees no text): use search_type='similarity'"
             )
         cipher = None if encryption is None else encryption.for_user(self.user_id)
+        # Stored types are LangChain's (see _codec.REBUILDABLE), all plain words: any other can match
+        # nothing, and is left out of the query rather than escaped into it.
+        types = tuple(t for t in self.message_types or () if t in REBUILDABLE)
+        if self.message_types and not types:
+            return []
         session = None
         if self.session_id is not None:
             check_id("session_id", self.session_id, cfg.max_id_length)
@@ -158,7 +163,7 @@ class RedisSessionHistoryRetriever(BaseRetriever):
         scope = Scope(
             uh=user.uh,
             sh=None if (self.all_sessions or session is None) else session.sh,
-            types=tuple(self.message_types or ()),
+            types=types,
             since_ms=_ms(self.since),
             until_ms=_ms(self.until),
             exclude_session=session.sh if session is not None and exclude_from is not None else None,

@@ -15,6 +15,7 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
 from langchain_sessionmem import (
+    RedisCommandError,
     RedisOutOfMemoryError,
     RedisSessionMemory,
     RedisUnavailableError,
@@ -154,3 +155,19 @@ async def test_out_of_memory_is_raised_and_reads_still_work(
     assert await api(h, "messages") == turn(1) + turn(2)
     await mem.aclose()
     mem.close()
+
+
+async def test_a_batch_the_server_refuses_midway_leaves_nothing(
+    api: Api, amemory: RedisSessionMemory, raw: redis.Redis
+) -> None:
+    """A script does not roll back. A key of another type where the batch's third document goes
+    makes JSON.SET fail after two documents (and their vectors) were written: the append script
+    removes them before it reports the error."""
+    h = amemory.history("u", "s")
+    await api(h, "add_messages", turn(1))
+    raw.set(f"{h._keys.message_prefix}5", "not a document")  # seqs 3, 4, then 5 for the batch
+    before = sorted(raw.scan_iter(match=f"{amemory.config.key_prefix}*"))
+    with pytest.raises(RedisCommandError, match="(?i)wrong ?type|existing key"):
+        await api(h, "add_messages", turn(2) + turn(3))
+    assert sorted(raw.scan_iter(match=f"{amemory.config.key_prefix}*")) == before
+    assert await api(h, "messages") == turn(1)

@@ -38,7 +38,7 @@ def test_list_content_is_kept_and_its_text_is_indexed() -> None:
     msg = every_kind()[8]
     doc = json.loads(encode_message(msg, "u", "s", LIMIT))
     assert doc["text"] == "Is this ripe?\na bare string part"
-    assert doc["data"]["content"] == msg.content
+    assert json.loads(doc["data"])["content"] == msg.content
 
 
 def test_decode_stored_carries_sequence_and_time() -> None:

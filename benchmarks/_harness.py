@@ -277,7 +277,8 @@ PACKAGES = (
 )  # fmt: skip
 
 
-def environment(probe: redis.Redis) -> dict[str, Any]:
+def cpu_and_ram() -> tuple[str, str]:
+    """The CPU model and the RAM size, as Linux reports them ("?" when it does not)."""
     cpu = "?"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -290,6 +291,11 @@ def environment(probe: redis.Redis) -> dict[str, Any]:
         ram = f"{int(Path('/proc/meminfo').read_text().split()[1]) / 1024 / 1024:.0f} GB"
     except (OSError, ValueError, IndexError):
         ram = "?"
+    return cpu, ram
+
+
+def environment(probe: redis.Redis) -> dict[str, Any]:
+    cpu, ram = cpu_and_ram()
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     info = probe.info("server")
     modules = ", ".join(f"{_text(m[b'name'])} {_version(int(m[b'ver']))}" for m in probe.module_list())

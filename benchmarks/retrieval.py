@@ -64,6 +64,7 @@ import redis
 from langchain_core.embeddings import Embeddings
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
+from benchmarks._harness import cpu_and_ram
 from langchain_sessionmem import RedisSessionMemory, SessionMemConfig
 from langchain_sessionmem._keys import user_digest
 from langchain_sessionmem._vectors import fingerprint
@@ -282,20 +283,7 @@ def count_round_trips(memory: RedisSessionMemory, fn: Callable[[], Any]) -> int:
 
 
 def machine() -> str:
-    cpu = "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = "?"
-    try:
-        kb = int(Path("/proc/meminfo").read_text().split()[1])
-        mem = f"{kb / 1024 / 1024:.0f} GB"
-    except (OSError, ValueError, IndexError):
-        pass
+    cpu, mem = cpu_and_ram()
     return f"{os.cpu_count()} cpu(s) (nproc {nproc()}), {cpu}, {mem} RAM, {platform.system()} {platform.release()}"
 
 

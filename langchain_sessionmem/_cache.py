@@ -100,8 +100,3 @@ class ReadCache:
     def size(self) -> int:
         """Messages held, all sessions together."""
         return self._size
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-            self._size = 0

@@ -120,6 +120,27 @@ def check_index(ft_info: Any, config: SessionMemConfig) -> None:
         raise IndexSchemaMismatchError(describe_schema_mismatch(found, config)[0])
 
 
+def _own_index_hint(config: SessionMemConfig) -> str:
+    default = f"{config.key_prefix}idx"
+    if config.index_name == default:
+        return "pass another SessionMemConfig.index_name"
+    return f"leave SessionMemConfig.index_name unset (it then defaults to {default!r}) or pass another name"
+
+
+def check_vector_index(ft_info: Any, config: SessionMemConfig) -> None:
+    """Raise IndexSchemaMismatchError when the vector index of ``config``'s name covers another
+    key prefix: it belongs to another memory, so nothing here may rebuild or search it."""
+    definition = _pairs(_pairs(ft_info).get("index_definition", []))
+    prefixes = tuple(str(p) for p in definition.get("prefixes", []))
+    if prefixes != (vector_index_prefix(config.key_prefix),):
+        theirs = ", ".join(repr(p[:-2] if p.endswith("v:") else p) for p in prefixes) or "no prefix"
+        raise IndexSchemaMismatchError(
+            f"vector index {config.vector_index_name!r} belongs to another memory: it indexes keys under key_prefix "
+            f"{theirs}, while this memory's key_prefix is {config.key_prefix!r}. Give this memory an index of its "
+            f"own ({_own_index_hint(config)})"
+        )
+
+
 def _field_words(field: tuple[str, str, str, tuple[str, ...]]) -> str:
     path, _, kind, flags = field
     return " ".join([kind, "on", path, *flags])
@@ -133,15 +154,10 @@ def describe_schema_mismatch(found: Signature, config: SessionMemConfig) -> tupl
     name, want_prefix = config.index_name, message_index_prefix(config.key_prefix)
     if tuple(prefixes) != (want_prefix,):
         theirs = ", ".join(repr(p[:-2] if p.endswith("m:") else p) for p in prefixes) or "no prefix"
-        default = f"{config.key_prefix}idx"
-        own = (
-            f"leave SessionMemConfig.index_name unset (it then defaults to {default!r}) or pass another name"
-            if name != default
-            else "pass another SessionMemConfig.index_name"
-        )
         return (
             f"index {name!r} belongs to another memory: it indexes keys under key_prefix {theirs}, while this "
-            f"memory's key_prefix is {config.key_prefix!r}. Give this memory an index of its own ({own}), or "
+            f"memory's key_prefix is {config.key_prefix!r}. Give this memory an index of its own "
+            f"({_own_index_hint(config)}), or "
             "use that memory's key_prefix to share its data",
             False,
         )

@@ -28,6 +28,7 @@ from langchain_sessionmem._records import check_stream, dumps, parse_lines
 from langchain_sessionmem._scripts import PUT_VECTORS
 from langchain_sessionmem._search import (
     check_index,
+    check_vector_index,
     create_index_args,
     create_vector_index_args,
     parse_search,
@@ -296,6 +297,7 @@ class RedisSessionMemory:
             if not _is_missing_index(exc):
                 raise
             return None
+        check_vector_index(info, self.config)  # never rebuild (drop) another memory's vector index
         return vector_index_dims(info)
 
     def _create_vector_index_plan(self, dims: int) -> Plan[None]:

@@ -182,3 +182,22 @@ async def test_long_ids_round_trip(api: Api, amemory: RedisSessionMemory, size: 
     assert [s.session_id for s in await api(memory, "list_sessions", user)] == [session]
     assert user in await api(memory, "list_users")
     assert await api(memory, "delete_user", user) == 2
+
+
+async def test_reindex_never_rebuilds_another_memorys_vector_index(
+    api: Api, config: SessionMemConfig, make: Callable[..., RedisSessionMemory], raw: redis.Redis
+) -> None:
+    shared = f"{config.key_prefix}shared:idx"
+    owner = make(
+        SessionMemConfig(key_prefix=f"{config.key_prefix}a:", index_name=shared), embeddings=HashingEmbeddings()
+    )
+    await api(owner, "setup")
+    await api(owner.history("u", "s"), "add_messages", [HumanMessage("avocado toast")])
+    wait_indexed(raw, f"{shared}:vec")
+    other = make(
+        SessionMemConfig(key_prefix=f"{config.key_prefix}b:", index_name=shared), embeddings=HashingEmbeddings(64)
+    )
+    with pytest.raises(IndexSchemaMismatchError, match="vector index .* belongs to another memory"):
+        await api(other, "reindex", progress=False)
+    assert int(raw.ft(f"{shared}:vec").info()["num_docs"]) == 1  # the owner's vectors are untouched
+    await _close_async(owner, other)

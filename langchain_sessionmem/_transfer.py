@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from langchain_core.messages import BaseMessage, SystemMessage
 
@@ -42,22 +42,46 @@ class TransferStats:
     skipped_sessions: int = 0
 
 
-def progress_bar(progress: bool | Progress, label: str) -> Progress | None:
-    """A ``(done, total)`` callback: the given one, a one-line bar on stderr for True, or None."""
-    if callable(progress):
-        return progress
-    if not progress:
-        return None
+class ProgressBar:
+    """A ``(done, total)`` callback drawing a one-line bar on stderr when stderr is a terminal.
 
-    def bar(done: int, total: int) -> None:
+    Anywhere else (a log file, a pipe, CI) it writes nothing: carriage returns would fill a log
+    with every intermediate state. ``end()`` finishes a drawn line.
+    """
+
+    def __init__(self, label: str, stream: TextIO | None = None) -> None:
+        self.label = label
+        self._stream = stream
+        self.drawn = False
+
+    @property
+    def stream(self) -> TextIO:
+        return self._stream or sys.stderr  # looked up late: tests and apps may swap sys.stderr
+
+    def __call__(self, done: int, total: int) -> None:
+        out = self.stream
+        if not out.isatty():
+            return
         if total > 0:
             filled = 30 * min(done, total) // total
-            sys.stderr.write(f"\r{label} [{'#' * filled}{'.' * (30 - filled)}] {done}/{total} messages")
+            out.write(f"\r{self.label} [{'#' * filled}{'.' * (30 - filled)}] {done}/{total} messages")
         else:
-            sys.stderr.write(f"\r{label} {done} messages")
-        sys.stderr.flush()
+            out.write(f"\r{self.label} {done} messages")
+        out.flush()
+        self.drawn = True
 
-    return bar
+    def end(self) -> None:
+        if self.drawn:
+            self.stream.write("\n")
+            self.stream.flush()
+            self.drawn = False
+
+
+def progress_bar(progress: bool | Progress, label: str) -> Progress | None:
+    """A ``(done, total)`` callback: the given one, a ProgressBar for True, or None."""
+    if callable(progress):
+        return progress
+    return ProgressBar(label) if progress else None
 
 
 def users_plan(memory: RedisSessionMemory, page: int = 1000) -> Plan[list[str]]:

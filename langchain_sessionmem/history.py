@@ -205,7 +205,7 @@ class RedisSessionHistory(BaseChatMessageHistory):
 
     Setup:
         Install ``langchain-sessionmem`` and run a Redis with RedisJSON and RediSearch
-        (``make redis-up`` starts one; ``REDIS_URL`` points at another).
+        (Redis Stack 7.4+ or Redis 8); pass its URL or set ``REDIS_URL``.
 
     Instantiate:
         .. code-block:: python

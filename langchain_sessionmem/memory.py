@@ -27,11 +27,11 @@ from langchain_sessionmem._keys import DIGEST_HEX, UserKeys, check_id, parse_mes
 from langchain_sessionmem._records import check_stream, dumps, parse_lines
 from langchain_sessionmem._scripts import PUT_VECTORS
 from langchain_sessionmem._search import (
+    check_index,
+    check_vector_index,
     create_index_args,
     create_vector_index_args,
-    expected_signature,
     parse_search,
-    schema_signature,
     vector_index_dims,
 )
 from langchain_sessionmem._steps import Plan, adrive, drive
@@ -53,8 +53,9 @@ from langchain_sessionmem.errors import (
     ConfigError,
     EvictionPolicyWarning,
     IdCollisionError,
+    IndexMissingError,
     IndexSchemaMismatchError,
-    RedisCommandError,
+    MissingVectorsWarning,
 )
 from langchain_sessionmem.history import Call, ContextWindow, RedisSessionHistory, Snapshot, _check_count
 
@@ -147,8 +148,7 @@ def _metadata_json(metadata: Any, max_bytes: int) -> str:
 
 
 def _is_missing_index(exc: Exception) -> bool:
-    text = str(exc).lower()
-    return isinstance(exc, RedisCommandError) and ("unknown index" in text or "no such index" in text)
+    return isinstance(exc, IndexMissingError)
 
 
 class RedisSessionMemory:
@@ -157,8 +157,8 @@ class RedisSessionMemory:
     Setup:
         .. code-block:: bash
 
-            pip install langchain-sessionmem
-            make redis-up      # or any Redis 7.4+ with RedisJSON and RediSearch; set REDIS_URL
+            pip install .      # from the source folder; then a Redis Stack 7.4+ or Redis 8
+            export REDIS_URL=redis://localhost:6379/0   # a server with RedisJSON and RediSearch
 
     Instantiate:
         .. code-block:: python
@@ -247,13 +247,8 @@ class RedisSessionMemory:
                     raise
                 info = yield ("FT.INFO", cfg.index_name)
         if info is not None:
-            found, want = schema_signature(info), expected_signature(cfg)
-            if found != want:
-                raise IndexSchemaMismatchError(
-                    f"index {cfg.index_name!r} on {self._backend.url} exists with another schema: found "
-                    f"{found!r}, this version needs {want!r}. Use another SessionMemConfig.index_name, or drop "
-                    f"the old index with `FT.DROPINDEX {cfg.index_name}` (documents are kept) and call setup() again"
-                )
+            check_index(info, cfg)
+        self._backend.index_checked = True
         if self._backend.embeddings is None:
             return
         dims = yield from self._dims_plan()
@@ -265,6 +260,29 @@ class RedisSessionMemory:
                 f"vector index {cfg.vector_index_name!r} holds {current!r} (dims, type, algorithm) but the "
                 f"embeddings and config give {(dims, cfg.vector_dtype, cfg.vector_algorithm)!r}: the embedding model "
                 "changed. Run memory.reindex(), which rebuilds the vector index and re-embeds every message"
+            )
+        yield from self._missing_vectors_plan(dims)
+
+    def _missing_vectors_plan(self, dims: int) -> Plan[None]:
+        """Warn when stored messages have no vector from this model (embeddings added to a memory
+        that had none, failed embedding calls, a new model): search cannot find them yet."""
+        cfg = self.config
+        if not cfg.embed_message_types:
+            return
+        fp = fingerprint(self._backend._embedder(), dims, cfg)
+        types = "|".join(sorted(cfg.embed_message_types))
+        reply = yield ("FT.SEARCH", cfg.index_name, f"@type:{{{types}}} -@emb:{{{fp}}}", "LIMIT", 0, 0, "DIALECT", 2)
+        missing, _ = parse_search(reply, no_content=True)
+        if missing:
+            warnings.warn(
+                MissingVectorsWarning(
+                    f"{missing} stored message{'s' if missing != 1 else ''} under key_prefix {cfg.key_prefix!r} "
+                    f"{'have' if missing != 1 else 'has'} no vector from this embedding model (written before "
+                    "embeddings were configured, while the embedding call failed, or with another model), so "
+                    "similarity search cannot find them. "
+                    "Run memory.reindex() (or await memory.areindex()) once to embed them"
+                ),
+                stacklevel=4,
             )
 
     def _dims_plan(self) -> Plan[int]:
@@ -279,6 +297,7 @@ class RedisSessionMemory:
             if not _is_missing_index(exc):
                 raise
             return None
+        check_vector_index(info, self.config)  # never rebuild (drop) another memory's vector index
         return vector_index_dims(info)
 
     def _create_vector_index_plan(self, dims: int) -> Plan[None]:

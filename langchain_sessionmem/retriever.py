@@ -16,7 +16,14 @@ from pydantic import ConfigDict, Field, StrictStr, ValidationError
 from langchain_sessionmem._backend import Op
 from langchain_sessionmem._codec import REBUILDABLE, StoredMessage, content_text, decode_stored
 from langchain_sessionmem._keys import SessionKeys, UserKeys, check_id, parse_message_key
-from langchain_sessionmem._search import Scope, knn_query, parse_search, text_query, text_query_terms
+from langchain_sessionmem._search import (
+    Scope,
+    check_index,
+    knn_query,
+    parse_search,
+    text_query,
+    text_query_terms,
+)
 from langchain_sessionmem._steps import Plan, adrive, drive
 from langchain_sessionmem._vectors import fingerprint, pack, role_of
 from langchain_sessionmem.encryption import UserCipher
@@ -186,7 +193,12 @@ class RedisSessionHistoryRetriever(BaseRetriever):
                     ("FT.SEARCH", cfg.index_name, text, "WITHSCORES", "SCORER", "BM25", "RETURN", 1, "ts",
                      "LIMIT", 0, fetch, "DIALECT", 2)
                 )  # fmt: skip
-        replies = (yield (Op.PIPELINE, searches)) if searches else []
+        if searches and not memory._backend.index_checked:  # in the same round trip as the search
+            info, *replies = yield (Op.PIPELINE, [("FT.INFO", cfg.index_name), *searches])
+            check_index(info, cfg)
+            memory._backend.index_checked = True
+        else:
+            replies = (yield (Op.PIPELINE, searches)) if searches else []
         seeds = self._rank(replies)
 
         if not seeds:

@@ -632,7 +632,7 @@ async def test_hostile_ids_are_isolated_in_every_operation(
     assert await api(memory, "list_users") == sorted({u for u, _ in listed})
 
 
-BAD_IDS: list[object] = ["", "x" * 513, "🥑" * 513, "\ud800", "a\udfffb", None, b"alice", 5, ("alice",)]
+BAD_IDS: list[object] = ["", "x" * 4097, "🥑" * 4097, "\ud800", "a\udfffb", None, b"alice", 5, ("alice",)]
 
 
 async def test_refused_ids_raise_the_typed_error_and_write_nothing(

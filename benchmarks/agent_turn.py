@@ -197,14 +197,14 @@ def main() -> None:
         for workload in ("chat", "tool"):
             bare, mem = build(memory, workload)
             log(f"{workload}: invoke")
-            interleave([bare, mem], args.reps, args.warmup, lambda c, i: c.turn(i))
+            interleave([bare, mem], args.reps, args.warmup, lambda who, i: who.turn(i))
             rows += [{"workload": workload, "api": "invoke", **row(c, bare)} for c in (bare, mem)]
 
             async def async_part(workload: str = workload) -> list[Contender]:
                 abare, amem = build(memory, workload)
                 cmm = await conversation_memory_agent(url, embeddings, workload)
                 contenders = [abare, amem, cmm]
-                await ainterleave(contenders, args.reps, args.warmup, lambda c, i: c.aturn(i))
+                await ainterleave(contenders, args.reps, args.warmup, lambda who, i: who.aturn(i))
                 await memory.aclose()  # its async client belongs to this loop
                 return contenders
 

@@ -175,6 +175,20 @@ async def test_missing_ids_raise_before_anything_is_stored_or_sent(run: Runner, 
     assert await mem.alist_users() == []
 
 
+async def test_a_client_that_resends_the_whole_conversation_stores_it_once(
+    run: Runner, mem: RedisSessionMemory
+) -> None:
+    """No checkpointer, and the client sends the whole conversation (with its ids) every turn, as
+    many chat front ends do: the append script skips the ids the session holds."""
+    model = ScriptedChatModel(responses=["first answer", "second answer"])
+    agent = create_agent(model, [], middleware=[mem.middleware(recall=False)])
+    out = await run(agent, [HumanMessage("q1", id="q1")], **ctx("alice"))
+    out = await run(agent, [*out, HumanMessage("q2", id="q2")], **ctx("alice"))
+    assert texts(await stored(mem, "alice")) == ["q1", "first answer", "q2", "second answer"]
+    ids = [m.id for m in model.inputs[-1]]
+    assert len(ids) == len(set(ids)) == 3  # q1, first answer, q2: each once
+
+
 # -- ids -------------------------------------------------------------------------------------------
 
 

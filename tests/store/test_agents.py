@@ -335,6 +335,26 @@ async def test_with_an_in_memory_checkpointer_nothing_is_sent_or_stored_twice(
     await check_two_turns_on_a_thread(run, mem, InMemorySaver())
 
 
+async def test_with_a_checkpointer_earlier_turns_come_from_the_window_within_the_budget(
+    run: Runner, mem: RedisSessionMemory
+) -> None:
+    """The thread's state grows without bound; what the model gets of the earlier turns is the
+    stored window, cut to max_tokens, not the whole state."""
+    model = ScriptedChatModel(responses=["answer " + "word " * 40])
+    agent = create_agent(
+        model, [], middleware=[mem.middleware(max_tokens=300, recall=False)], checkpointer=InMemorySaver()
+    )
+    kwargs = {**ctx("alice"), "config": {"configurable": {"thread_id": mem.thread_id("alice", "s1")}}}
+    for turn in range(8):
+        out = await run(agent, f"question {turn} " + "word " * 40, **kwargs)
+    assert len(out) == 16
+    seen = model.inputs[-1]
+    assert seen[-1].text.startswith("question 7")
+    assert mem.count_tokens(seen[:-1]) <= 300  # the window (the run's input comes on top)
+    assert "question 0" not in " ".join(m.text for m in seen)
+    assert [m.id for m in seen] == [m.id for m in out[-len(seen) - 1 : -1]]  # the latest turns, in order
+
+
 @pytest.fixture
 async def redis_saver(redis_url: str, run: Runner) -> AsyncIterator[Any]:
     """langgraph-checkpoint-redis on the test server: RedisSaver for the sync runs, AsyncRedisSaver

@@ -204,10 +204,13 @@ def encode_messages(
     return [encode_message(m, uh, sh, max_bytes, cipher) for m in check_messages(messages)]
 
 
-def mark_embedded(raw: bytes, mark: str) -> bytes:
+def mark_embedded(raw: bytes, mark: str, digest: str = "") -> bytes:
     """Add the ``emb`` field to an encoded document: the embedding-model fingerprint of its
-    vector, or ``"pending"`` when embedding failed (``mark`` is hex or a plain word)."""
-    return raw[:-1] + b',"emb":"' + mark.encode() + b'"}'
+    vector, or ``"pending"`` when embedding failed (``mark`` is hex or a plain word); and
+    ``eth``, the digest of the text its vector was made from (``_vectors.text_digest``), which
+    ``reindex(verify=True)`` checks."""
+    eth = b',"eth":"' + digest.encode() + b'"' if digest else b""
+    return raw[:-1] + b',"emb":"' + mark.encode() + b'"' + eth + b"}"
 
 
 def _to_lc_dict(doc: dict[str, Any], cipher: UserCipher | None = None) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from langchain_sessionmem._codec import (
 from langchain_sessionmem._keys import SessionKeys, check_id
 from langchain_sessionmem._steps import Plan, adrive, drive
 from langchain_sessionmem._tokens import message_tokens, text_counter
-from langchain_sessionmem._vectors import PENDING, fingerprint, pack, to_embed
+from langchain_sessionmem._vectors import PENDING, fingerprint, pack, text_digest, to_embed
 from langchain_sessionmem.config import SessionMemConfig
 from langchain_sessionmem.encryption import ContentEncryption, UserCipher
 from langchain_sessionmem.errors import ConfigError, SummarizationError
@@ -317,9 +317,9 @@ class RedisSessionHistory(BaseChatMessageHistory):
                     raise ValueError(f"{len(texts)} texts were sent, {len(vectors)} vectors came back")
                 dims = len(vectors[0])
                 fp = fingerprint(backend.embeddings, dims, cfg)  # type: ignore[arg-type]
-                for i, vector in zip(positions, vectors, strict=True):
+                for i, text, vector in zip(positions, texts, vectors, strict=True):
                     blobs[i] = pack(vector, cfg.vector_dtype, dims)
-                    docs[i] = mark_embedded(plain[i], fp)
+                    docs[i] = mark_embedded(plain[i], fp, "" if cipher else text_digest(text))
             except Exception as exc:  # the provider's failure must not lose the conversation
                 logger.warning(
                     "embedding %d message(s) of session %r failed (%r); they are stored and marked "

@@ -7,9 +7,10 @@ float signs, dict key order, tuples vs lists) and the class.
 
 Chunk types are included on purpose: ``RunnableWithMessageHistory`` stores what a streamed chain
 returns, which is an ``AIMessageChunk`` (with ``tool_call_chunks`` and ``chunk_position``), and the
-other ``*MessageChunk`` classes are public ``BaseMessage`` subclasses that ``messages_from_dict``
-rebuilds. ``RemoveMessage`` (LangGraph's deletion marker) is a ``BaseMessage`` with its own type
-tag too, so it is in. The strategies live here (pure, no I/O) and the store fuzz
+other ``*MessageChunk`` classes are public ``BaseMessage`` subclasses. Each comes back exactly as
+the message it adds up to (``message_chunk_to_message``, what ``invoke()`` returns).
+``RemoveMessage`` (LangGraph's deletion marker) is a ``BaseMessage`` with its own type tag too, so
+it is in. The strategies live here (pure, no I/O) and the store fuzz
 (tests/store/test_fuzz_messages.py) reuses them.
 """
 
@@ -53,6 +54,7 @@ from langchain_sessionmem._codec import (
     mark_embedded,
 )
 from langchain_sessionmem.errors import InvalidMessageError, MessageSerializationError, MessageTooLargeError
+from tests.messages import as_stored
 
 LIMIT = 4 * 1024 * 1024
 I64 = (-(2**63), 2**63 - 1)  # what RedisJSON keeps as an integer (see the store fuzz for beyond)
@@ -229,6 +231,7 @@ def stored(raw: bytes, seq: int = 1, ts: int = 5) -> bytes:
 @given(batch=st.lists(message_strategy(), min_size=1, max_size=3))
 def test_fuzzed_messages_round_trip_exactly(batch: list[BaseMessage]) -> None:
     raws = encode_messages(batch, "ab" * 16, "cd" * 16, LIMIT)
+    batch = as_stored(batch)
     docs = [stored(r, seq=i + 1, ts=1_700_000_000_000 + i) for i, r in enumerate(raws)]
     assert_exact(decode_messages(docs), batch)
     assert_exact([decode_stored(d).message for d in docs], batch)

@@ -20,6 +20,7 @@ from langchain_core.embeddings import Embeddings
 from redis.commands.core import AsyncScript, Script
 
 from langchain_sessionmem._cache import ReadCache
+from langchain_sessionmem._loops import AsyncClients
 from langchain_sessionmem._scripts import ALL as SCRIPTS
 from langchain_sessionmem._steps import Plan
 from langchain_sessionmem.config import SessionMemConfig
@@ -75,7 +76,9 @@ class Backend:
             redis_url = os.environ.get("REDIS_URL", DEFAULT_URL)
         self._url = redis_url
         self._client = client
+        self._owns_client = client is None  # close() closes only what this object made
         self._async_client = async_client
+        self._async_clients = AsyncClients(redis_url, async_client)  # one per event loop: see _loops.py
         self._scripts: dict[str, Script] = {}
         self._ascripts: dict[str, AsyncScript] = {}
         shown = redis_url or _url_of(client or async_client)  # type: ignore[arg-type]
@@ -104,13 +107,8 @@ class Backend:
 
     @property
     def async_client(self) -> aredis.Redis:
-        if self._async_client is None:
-            if self._url is None:
-                raise ConfigError(
-                    "this memory was given only a sync client; pass async_client= (or redis_url=) to use the async API"
-                )
-            self._async_client = aredis.Redis.from_url(self._url)
-        return self._async_client
+        """The async client of the running event loop."""
+        return self._async_clients.current()
 
     def errors(self) -> Any:
         """Context manager translating redis errors; the same for sync and async calls."""
@@ -160,10 +158,11 @@ class Backend:
         return self._send((), lambda: script(keys=list(keys), args=list(args)))
 
     async def arun(self, name: str, keys: Sequence[str], args: Sequence[Any]) -> Any:
+        client = self.async_client
         script = self._ascripts.get(name)
         if script is None:
-            script = self._ascripts[name] = self.async_client.register_script(SCRIPTS[name])
-        return await self._asend((), lambda: script(keys=list(keys), args=list(args)))
+            script = self._ascripts[name] = client.register_script(SCRIPTS[name])
+        return await self._asend((), lambda: script(keys=list(keys), args=list(args), client=client))
 
     def command(self, *args: Any) -> Any:
         return self._send([args], lambda: self.client.execute_command(*args))  # type: ignore[no-untyped-call]
@@ -227,9 +226,12 @@ class Backend:
         return await self.acommand(*step)
 
     def close(self) -> None:
-        if self._client is not None and self._url is not None:
+        """Close the clients this object made (the sync one, and the async one of every loop)."""
+        if self._client is not None and self._owns_client:
             self._client.close()
+        self._async_clients.close()
 
     async def aclose(self) -> None:
-        if self._async_client is not None and self._url is not None:
-            await self._async_client.aclose()
+        if self._client is not None and self._owns_client:
+            self._client.close()
+        await self._async_clients.aclose()

@@ -173,7 +173,10 @@ class RedisSessionMemory:
             chain.invoke({"question": "hi"},
                          config={"configurable": {"user_id": "alice", "session_id": "s1"}})
 
-    Constructing the memory and its histories does no I/O; clients connect on first use.
+    Constructing the memory and its histories does no I/O; clients connect on first use. The
+    async API works on any event loop (each ``asyncio.run``, a loop per thread): a memory built
+    from a URL opens one async client per loop. ``with RedisSessionMemory(url) as memory:`` (or
+    ``async with``) closes what it opened on exit.
     """
 
     def __init__(
@@ -193,7 +196,10 @@ class RedisSessionMemory:
                 ``$REDIS_URL``, then ``redis://localhost:6379/0``. Sync and async clients are
                 built from it lazily.
             client: A ``redis.Redis`` to use for the sync API instead of one built from the URL.
-            async_client: A ``redis.asyncio.Redis`` for the async API.
+            async_client: A ``redis.asyncio.Redis`` for the async API. A redis.asyncio client
+                belongs to one event loop: this one is used on the loop it is first used on,
+                and a call from another loop raises ConfigError. Pass ``redis_url`` to use the
+                async API on several loops.
             config: Key prefix, index name, TTLs and limits shared by everything this memory makes.
             embeddings: Any LangChain ``Embeddings``; when set, messages are embedded on write
                 and ``as_retriever`` can search them by meaning.
@@ -792,10 +798,30 @@ class RedisSessionMemory:
         """Async twin of ``drop_indexes``."""
         await adrive(self._drop_plan(), self._backend.aexecute)
 
+    # -- closing -------------------------------------------------------------------------------
+
     def close(self) -> None:
-        """Close the clients this memory created (not ones passed in)."""
+        """Close every client this memory created, and never one passed in.
+
+        That is the sync client and the async client of each event loop the memory was used
+        on (see ``_loops.py``): those of loops still open are closed on their loop. A loop that
+        ``asyncio.run`` ran closes its client as it ends anyway. The memory stays usable: a later
+        call opens new connections. Called again, it does nothing.
+        """
         self._backend.close()
 
     async def aclose(self) -> None:
-        """Async twin of ``close``."""
+        """Async twin of ``close``: the running loop's client is closed before it returns."""
         await self._backend.aclose()
+
+    def __enter__(self) -> RedisSessionMemory:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> RedisSessionMemory:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()

@@ -31,11 +31,15 @@ def conversation(user: int, session: int) -> list[BaseMessage]:
     return out
 
 
+def message_key(config: SessionMemConfig, vector_key: bytes) -> bytes:
+    return vector_key.replace(f"{config.key_prefix}v:".encode(), f"{config.key_prefix}m:".encode(), 1)
+
+
 def vectors_by_message(raw: redis.Redis, config: SessionMemConfig) -> dict[bytes, tuple[bytes, BaseMessage, int]]:
     """Every stored vector: message key -> (vector blob, its message, the message's timestamp)."""
     out = {}
     for vkey in raw.scan_iter(match=f"{config.key_prefix}v:*", count=1000):
-        mkey = vkey.replace(f"{config.key_prefix}v:".encode(), f"{config.key_prefix}m:".encode(), 1)
+        mkey = message_key(config, vkey)
         stored = decode_stored(raw.execute_command("JSON.GET", mkey, "$").decode()[1:-1])
         out[mkey] = (raw.hget(vkey, "v"), stored.message, stored.timestamp_ms)
     return out
@@ -74,8 +78,7 @@ async def test_reindex_gives_every_message_its_own_vector(
     assert assert_each_vector_is_its_own(raw, embedded) == done
     assert await api(embedded, "reindex", progress=False) == 0
     for m in (plain, embedded):
-        m.close()
-        await m.aclose()
+        await m.aclose()  # the sync and the async clients
 
 
 async def test_verify_repairs_vectors_an_earlier_version_misassigned(
@@ -94,13 +97,10 @@ async def test_verify_repairs_vectors_an_earlier_version_misassigned(
     raw.hset(a, "v", vb)
     raw.hset(b, "v", va)
     for vkey in (a, b):
-        mkey = vkey.replace(f"{config.key_prefix}v:".encode(), f"{config.key_prefix}m:".encode(), 1)
-        raw.execute_command("JSON.DEL", mkey, "$.eth")
+        raw.execute_command("JSON.DEL", message_key(config, vkey), "$.eth")
     # ... and one whose digest is there but belongs to another text
-    c = keys[1]
-    mc = c.replace(f"{config.key_prefix}v:".encode(), f"{config.key_prefix}m:".encode(), 1)
-    raw.hset(c, "v", va)
-    raw.execute_command("JSON.SET", mc, "$.eth", '"0000000000000000"')
+    raw.hset(keys[1], "v", va)
+    raw.execute_command("JSON.SET", message_key(config, keys[1]), "$.eth", '"0000000000000000"')
 
     assert await api(memory, "reindex", progress=False) == 0  # the plain pass trusts what is there
     progress: list[tuple[int, int]] = []
@@ -109,7 +109,6 @@ async def test_verify_repairs_vectors_an_earlier_version_misassigned(
     assert progress and progress[-1][0] == total
     assert assert_each_vector_is_its_own(raw, memory) == total
     assert await api(memory, "reindex", verify=True, progress=False) == 0  # nothing left to repair
-    memory.close()
     await memory.aclose()
 
 
@@ -125,5 +124,4 @@ async def test_verify_after_a_template_change_reembeds_under_the_new_fingerprint
     assert await api(changed, "reindex", verify=True, progress=False) == 2 * TURNS
     assert_each_vector_is_its_own(raw, changed)
     for m in (memory, changed):
-        m.close()
         await m.aclose()

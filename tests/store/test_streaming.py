@@ -32,8 +32,7 @@ async def memory(redis_url: str, config: SessionMemConfig) -> AsyncIterator[Redi
     mem = RedisSessionMemory(redis_url, config=config, embeddings=HashingEmbeddings())
     mem.setup()
     yield mem
-    mem.close()
-    await mem.aclose()
+    await mem.aclose()  # the sync and the async clients
 
 
 def chain(memory: RedisSessionMemory):  # type: ignore[no-untyped-def]

@@ -181,16 +181,18 @@ def test_close_closes_the_clients_of_loops_still_open(start_server: Callable[...
 async def test_clients_passed_in_are_never_closed(redis_url: str, config: SessionMemConfig, api: Api) -> None:
     client, aclient = redis.Redis.from_url(redis_url), aredis.Redis.from_url(redis_url)
     sync_id, async_id = client.client_id(), await aclient.client_id()
-    memory = RedisSessionMemory(client=client, async_client=aclient, config=config)
+    # with a URL too: the memory could open clients of its own, but must not close these
+    memory = RedisSessionMemory(redis_url, client=client, async_client=aclient, config=config)
     await api(memory.history("a", "s"), "add_messages", turn(0))
     await api(memory, "close")
     memory.close()
     await memory.aclose()
+    assert client.client_id() == sync_id and await aclient.client_id() == async_id  # same connections
     async with memory:
         pass
     with memory:
         pass
-    assert client.client_id() == sync_id and await aclient.client_id() == async_id  # same connections
+    assert client.client_id() == sync_id and await aclient.client_id() == async_id
     client.close()
     await aclient.aclose()
 

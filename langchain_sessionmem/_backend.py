@@ -11,6 +11,7 @@ import enum
 import os
 import random
 import time
+import weakref
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Any
 
@@ -25,10 +26,20 @@ from langchain_sessionmem._scripts import ALL as SCRIPTS
 from langchain_sessionmem._steps import Plan
 from langchain_sessionmem.config import SessionMemConfig
 from langchain_sessionmem.encryption import ContentEncryption
-from langchain_sessionmem.errors import ConfigError, RedisUnavailableError, redact_url, translate_redis_errors
+from langchain_sessionmem.errors import (
+    ConfigError,
+    RedisUnavailableError,
+    check_url,
+    redact_url,
+    translate_redis_errors,
+)
 
 DEFAULT_URL = "redis://localhost:6379/0"
 _NOT_RETRIED = frozenset({"FT.CREATE", "FT.DROPINDEX", "FT.ALTER"})  # a replay would fail or undo
+# A server without RedisJSON would answer every read script with "no messages" (the scripts only
+# touch JSON keys that exist): before the first script on a connection pool, one probe whose
+# unknown-command error becomes ModulesMissingError. Pools are weakly held, so nothing leaks.
+_PROBED: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
 class Op(enum.Enum):
@@ -74,11 +85,12 @@ class Backend:
         self.may_evict: bool | None = None  # the server's maxmemory policy may evict keys; None: not asked yet
         if redis_url is None and client is None and async_client is None:
             redis_url = os.environ.get("REDIS_URL", DEFAULT_URL)
-        self._url = redis_url
+        self._url = None if redis_url is None else check_url(redis_url)
+        self.index_checked = False  # the message index matches this config: setup() or the first search
         self._client = client
         self._owns_client = client is None  # close() closes only what this object made
         self._async_client = async_client
-        self._async_clients = AsyncClients(redis_url, async_client)  # one per event loop: see _loops.py
+        self._async_clients = AsyncClients(self._url, async_client)  # one per event loop: see _loops.py
         self._scripts: dict[str, Script] = {}
         self._ascripts: dict[str, AsyncScript] = {}
         shown = redis_url or _url_of(client or async_client)  # type: ignore[arg-type]
@@ -151,7 +163,15 @@ class Backend:
                     raise
                 await asyncio.sleep(pause)
 
+    def _unprobed(self, client: Any) -> Any:
+        """The connection pool of ``client`` if no script has run on it yet, else None."""
+        pool = getattr(client, "connection_pool", client)
+        return None if pool in _PROBED else pool
+
     def run(self, name: str, keys: Sequence[str], args: Sequence[Any]) -> Any:
+        if (pool := self._unprobed(self.client)) is not None:
+            self.command("JSON.TYPE", f"{self.config.key_prefix}probe")
+            _PROBED.add(pool)
         script = self._scripts.get(name)
         if script is None:
             script = self._scripts[name] = self.client.register_script(SCRIPTS[name])
@@ -159,6 +179,9 @@ class Backend:
 
     async def arun(self, name: str, keys: Sequence[str], args: Sequence[Any]) -> Any:
         client = self.async_client
+        if (pool := self._unprobed(client)) is not None:
+            await self.acommand("JSON.TYPE", f"{self.config.key_prefix}probe")
+            _PROBED.add(pool)
         script = self._ascripts.get(name)
         if script is None:
             script = self._ascripts[name] = client.register_script(SCRIPTS[name])

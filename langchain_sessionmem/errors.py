@@ -11,16 +11,19 @@
     ├── InvalidRecordError (ValueError)   a malformed line of an export/import stream
     ├── ConcurrentUpdateError (RuntimeError)      another writer changed what this call read first
     ├── RedisUnavailableError (ConnectionError)   server unreachable, timed out, or connection dropped
+    ├── RedisAuthenticationError (PermissionError) the server refused the login: password missing or wrong
     ├── ModulesMissingError (RuntimeError)        server lacks RedisJSON or RediSearch
     ├── IndexSchemaMismatchError (RuntimeError)   an index of that name exists with another schema
     ├── IdCollisionError (RuntimeError)           two different ids mapped to the same keys (refused)
     ├── SummarizationError (RuntimeError)         the chat model gave no usable summary (nothing stored)
     ├── EncryptionError (RuntimeError)            sealed data without its key, or that fails authentication
     └── RedisCommandError (RuntimeError)          any other error the server returned
-        └── RedisOutOfMemoryError                 the server is at maxmemory and refused a write
+        ├── RedisOutOfMemoryError                 the server is at maxmemory and refused a write
+        └── IndexMissingError                     a search before setup() created the index
 
     TokenizerFallbackWarning (UserWarning)        no tiktoken encoding loaded: counts are approximate
     EvictionPolicyWarning (UserWarning)           the server may evict history keys under memory pressure
+    MissingVectorsWarning (UserWarning)           stored messages lack vectors of the current model: reindex()
 
 Each class also derives from the matching built-in, so ``except ValueError`` keeps working.
 """
@@ -39,13 +42,16 @@ __all__ = [
     "EncryptionError",
     "EvictionPolicyWarning",
     "IdCollisionError",
+    "IndexMissingError",
     "IndexSchemaMismatchError",
     "InvalidIdError",
     "InvalidMessageError",
     "InvalidRecordError",
     "MessageSerializationError",
     "MessageTooLargeError",
+    "MissingVectorsWarning",
     "ModulesMissingError",
+    "RedisAuthenticationError",
     "RedisCommandError",
     "RedisOutOfMemoryError",
     "RedisUnavailableError",
@@ -104,6 +110,11 @@ class RedisUnavailableError(SessionMemError, ConnectionError):
     """The Redis server could not be reached, timed out, or dropped the connection."""
 
 
+class RedisAuthenticationError(SessionMemError, PermissionError):
+    """The server refused the login: it wants a password the URL lacks, or the password is wrong.
+    Not retried: sending the same password again cannot help."""
+
+
 class ModulesMissingError(SessionMemError, RuntimeError):
     """The Redis server lacks the RedisJSON or RediSearch module."""
 
@@ -124,14 +135,67 @@ class RedisOutOfMemoryError(RedisCommandError):
     """The server reached ``maxmemory`` and refused a write (``noeviction``); nothing was stored."""
 
 
+class IndexMissingError(RedisCommandError):
+    """A search named an index that does not exist: ``setup()`` has not been run on this server."""
+
+
 class EvictionPolicyWarning(UserWarning):
     """The server's ``maxmemory-policy`` lets it delete history keys under memory pressure."""
 
 
+class MissingVectorsWarning(UserWarning):
+    """Stored messages have no vector from the current embedding model, so similarity search cannot
+    find them until ``reindex()`` embeds them."""
+
+
 _MODULE_HINT = (
-    "the server at {url} lacks the {module} module; use Redis Stack or Redis 8 "
-    "(`make redis-up` starts one) or point REDIS_URL at a server that loads rejson.so and redisearch.so"
+    "the server at {url} lacks the {module} module; use Redis Stack 7.4+ or Redis 8, or a server "
+    "that loads rejson.so and redisearch.so, and pass its URL (or set REDIS_URL)"
 )
+_PASSWORD_HINT = (
+    "Put the password in the URL: redis://:PASSWORD@host:port/0, or redis://USER:PASSWORD@host:port/0 "
+    "for an ACL user (rediss:// for TLS)"
+)
+
+
+def check_url(url: object) -> str:
+    """``url`` if redis-py can connect with it (no I/O), else a ConfigError saying what is wrong."""
+    from redis.connection import parse_url
+
+    if not isinstance(url, str) or not url.strip():
+        raise ConfigError(
+            f"redis_url must be a redis://, rediss:// or unix:// URL, got {url!r}; pass one, or None to use "
+            "$REDIS_URL (else redis://localhost:6379/0)"
+        )
+    try:
+        parse_url(url)  # type: ignore[no-untyped-call]
+    except ValueError as exc:
+        raise ConfigError(f"redis_url {redact_url(url)!r} cannot be used: {exc}") from None
+    return url
+
+
+def _login_error(msg: str, url: str) -> RedisAuthenticationError | None:
+    low = msg.lower()
+    if "without any password configured" in low or "no password is set" in low:
+        return RedisAuthenticationError(
+            f"Redis at {url} has no password set, but the URL gives one: remove it from the URL"
+        )
+    if "hello must be called" in low or "authentication required" in low or low.startswith("noauth"):
+        return RedisAuthenticationError(f"Redis at {url} requires a password and the URL gives none. {_PASSWORD_HINT}")
+    if "invalid username-password" in low or "invalid password" in low or low.startswith("wrongpass"):
+        return RedisAuthenticationError(
+            f"Redis at {url} refused the login: wrong password, or the ACL user is disabled. {_PASSWORD_HINT}"
+        )
+    return None
+
+
+def _missing_index(msg: str, url: str) -> IndexMissingError:
+    named = re.search(r"(\S+): no such index", msg) or re.search(r"\(FT\.\w+ (\S+)", msg)
+    index = f" {named.group(1)!r}" if named else ""
+    return IndexMissingError(
+        f"the search index{index} does not exist on {url}: call memory.setup() (or await memory.asetup()) "
+        "once after creating the memory; it creates the indexes, and is safe to run from every process"
+    )
 
 
 def redact_url(url: str) -> str:
@@ -141,7 +205,10 @@ def redact_url(url: str) -> str:
 
 
 def _translate(exc: rex.RedisError, url: str) -> SessionMemError:
-    msg = str(exc)
+    msg = str(exc).rstrip(".")
+    login = _login_error(msg, url) if isinstance(exc, (rex.ConnectionError, rex.ResponseError)) else None
+    if login is not None:
+        return login
     if isinstance(exc, (rex.ConnectionError, rex.TimeoutError)):
         low = msg.lower()
         if "ssl" in low or "certificate" in low or "tls" in low:
@@ -152,7 +219,7 @@ def _translate(exc: rex.RedisError, url: str) -> SessionMemError:
         elif url.startswith("redis://") and ("reset by peer" in low or "closed by server" in low):
             hint = "The server closed the connection at once: if it only speaks TLS, use a rediss:// URL"
         else:
-            hint = "Check that the server is running (`make redis-up`) and that REDIS_URL is right"
+            hint = "Check that the server is running and that the URL (or REDIS_URL) is right"
         return RedisUnavailableError(f"cannot talk to Redis at {url}: {msg}. {hint}")
     if isinstance(exc, rex.ResponseError):
         low = msg.lower()
@@ -166,6 +233,8 @@ def _translate(exc: rex.RedisError, url: str) -> SessionMemError:
                 f"{msg.split('SESSIONMEM_CONFLICT', 1)[-1].strip()}: another writer changed the session "
                 "after this call read it; nothing was written. Call again"
             )
+        if "no such index" in low or "unknown index name" in low:
+            return _missing_index(msg, url)
         if "unknown command" in low and "'json." in low:
             return ModulesMissingError(_MODULE_HINT.format(url=url, module="RedisJSON"))
         if "unknown command" in low and "'ft." in low:

@@ -37,24 +37,24 @@ def _short(text: str, limit: int = 120) -> str:
 
 
 def echo_reply(messages: Sequence[BaseMessage]) -> str:
-    """What the echo model says to ``messages``: a description of its own prompt."""
+    """What the echo model says to ``messages``: a description of its own prompt, in Markdown."""
     system = "\n".join(_text(m) for m in messages if m.type == "system")
     chat = [m for m in messages if m.type != "system"]
     question = _text(chat[-1]) if chat else ""
     earlier = len(chat) - 1 if chat else 0
-    parts = [f"You said: “{_short(question)}”.", f"My window of this session holds {earlier} earlier message(s)."]
+    said = f"You said: “{_short(question)}”. My window of this session holds **{earlier}** earlier message(s)."
     instructions = [
         line[len(INSTRUCTIONS_LINE) :] for line in system.splitlines() if line.startswith(INSTRUCTIONS_LINE)
     ]
     if instructions:
-        parts.append(f"I follow your instructions: “{_short(instructions[0])}”.")
+        said += f" I follow your instructions: “{_short(instructions[0])}”."
     recalled = [line[len(MEMORY_ITEM) :] for line in system.splitlines() if line.startswith(MEMORY_ITEM)]
     if recalled:
-        parts.append("From your earlier messages I recall: " + "; ".join(_short(r).rstrip(".") for r in recalled) + ".")
+        memory = "From your earlier messages I recall:\n" + "\n".join(f"- {_short(r)}" for r in recalled)
     else:
-        parts.append("I recall nothing relevant from your earlier messages.")
-    parts.append("(Offline echo model: set OPENAI_API_KEY or COHERE_API_KEY for real answers.)")
-    return " ".join(parts)
+        memory = "I recall nothing relevant from your earlier messages."
+    note = "_Offline echo model: set `OPENAI_API_KEY` or `COHERE_API_KEY` for real answers._"
+    return "\n\n".join([said, memory, note])
 
 
 class EchoMemoryModel(BaseChatModel):

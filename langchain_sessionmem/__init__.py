@@ -28,6 +28,17 @@ from langchain_sessionmem.retriever import RedisSessionHistoryRetriever
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str) -> object:
+    # SessionMemoryMiddleware needs langchain>=1.5 (the ``agents`` extra): imported on first use, so
+    # the package imports without it.
+    if name == "SessionMemoryMiddleware":
+        from langchain_sessionmem.agents import SessionMemoryMiddleware
+
+        return SessionMemoryMiddleware
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "ConcurrentUpdateError",
     "ConfigError",
@@ -49,6 +60,7 @@ __all__ = [
     "RedisUnavailableError",
     "RedisSessionMemory",
     "SessionInfo",
+    "SessionMemoryMiddleware",
     "SessionPage",
     "TransferStats",
     "SessionMemConfig",

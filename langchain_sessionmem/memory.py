@@ -23,7 +23,7 @@ from langchain_core.runnables.utils import ConfigurableFieldSpec
 
 from langchain_sessionmem._backend import Backend, Op
 from langchain_sessionmem._codec import check_messages, decode_stored
-from langchain_sessionmem._keys import DIGEST_HEX, UserKeys, check_id, parse_message_key
+from langchain_sessionmem._keys import DIGEST_HEX, UserKeys, check_id, parse_message_key, thread_id_of
 from langchain_sessionmem._records import check_stream, dumps, parse_lines
 from langchain_sessionmem._scripts import PUT_VECTORS
 from langchain_sessionmem._search import (
@@ -59,6 +59,9 @@ from langchain_sessionmem.errors import (
 from langchain_sessionmem.history import Call, ContextWindow, RedisSessionHistory, Snapshot, _check_count
 
 if TYPE_CHECKING:
+    from langchain_core.tools import BaseTool
+
+    from langchain_sessionmem.agents import SessionMemoryMiddleware
     from langchain_sessionmem.retriever import RedisSessionHistoryRetriever
 
 __all__ = ["RedisSessionMemory", "SessionInfo", "SessionPage", "TransferStats"]
@@ -336,6 +339,35 @@ class RedisSessionMemory:
 
         return RedisSessionHistoryRetriever(memory=self, **kwargs)
 
+    # -- LangChain 1.x agents (the ``agents`` extra) -------------------------------------------
+
+    def middleware(self, **options: Any) -> SessionMemoryMiddleware:
+        """A ``create_agent`` middleware giving the agent this memory, per user and session:
+        ``create_agent(model, tools, middleware=[memory.middleware(max_tokens=4000)])``.
+        ``options`` are ``SessionMemoryMiddleware``'s (``max_tokens``, ``k``, ``recall``,
+        ``search_tool``, ``summary_model``, ...). Needs ``langchain>=1.5`` (extra ``agents``)."""
+        from langchain_sessionmem.agents import SessionMemoryMiddleware
+
+        return SessionMemoryMiddleware(self, **options)
+
+    def search_tool(self, **retriever_options: Any) -> BaseTool:
+        """A LangChain tool that searches the current user's earlier messages (``search_memory``).
+
+        The user and session come from each run (context, ``config["configurable"]`` or the
+        thread), never from the model's arguments. It returns the hits as text and the documents
+        as the tool message's artifact. ``retriever_options`` are the retriever's fields (``k``,
+        ``search_type``, ``neighbors``, ...). Needs ``langchain>=1.5`` (extra ``agents``)."""
+        from langchain_sessionmem.agents import make_search_tool
+
+        return make_search_tool(self, **retriever_options)
+
+    def thread_id(self, user_id: str, session_id: str) -> str:
+        """The LangGraph thread id for ``(user_id, session_id)``: scoped to the user, so two users'
+        sessions "default" never share a checkpointer thread. The middleware reads the session back
+        from it when a run gives no session_id."""
+        n = self.config.max_id_length
+        return thread_id_of(check_id("user_id", user_id, n), check_id("session_id", session_id, n))
+
     # -- reindex -------------------------------------------------------------------------------
 
     def _reindex_plan(self, batch_size: int, progress: Callable[[int, int], None] | None) -> Plan[int]:
@@ -466,7 +498,7 @@ class RedisSessionMemory:
 
     def _user_call(self, user_id: str) -> tuple[list[str], list[Any]]:
         u = self._user(user_id)
-        return [u.sessions, u.user], [user_id, u.meta_prefix, u.message_prefix, u.vector_prefix]
+        return [u.sessions, u.user], [user_id, u.meta_prefix, u.message_prefix, u.vector_prefix, u.ids_prefix]
 
     def _list_call(self, user_id: str, limit: int | None, cursor: str | None) -> Call:
         u = self._user(user_id)
@@ -642,25 +674,48 @@ class RedisSessionMemory:
     def _delete_session_call(self, user_id: str, session_id: str) -> Call:
         return self.history(user_id, session_id)._clear_call(drop_session=True)
 
-    def delete_session(self, user_id: str, session_id: str) -> int:
-        """Delete one session and its messages. Returns the number of messages deleted."""
-        return int(self._backend.run(*self._delete_session_call(user_id, session_id)))
+    def delete_session(self, user_id: str, session_id: str, *, checkpointer: Any = None) -> int:
+        """Delete one session and its messages. Returns the number of messages deleted.
 
-    async def adelete_session(self, user_id: str, session_id: str) -> int:
-        """Async twin of ``delete_session``."""
-        return int(await self._backend.arun(*self._delete_session_call(user_id, session_id)))
+        Args:
+            checkpointer: A LangGraph checkpointer (``InMemorySaver``, ``RedisSaver``, ...): its
+                thread ``thread_id(user_id, session_id)`` is deleted too.
+        """
+        n = int(self._backend.run(*self._delete_session_call(user_id, session_id)))
+        if checkpointer is not None:
+            checkpointer.delete_thread(self.thread_id(user_id, session_id))
+        return n
 
-    def delete_user(self, user_id: str) -> int:
+    async def adelete_session(self, user_id: str, session_id: str, *, checkpointer: Any = None) -> int:
+        """Async twin of ``delete_session`` (calls the checkpointer's ``adelete_thread``)."""
+        n = int(await self._backend.arun(*self._delete_session_call(user_id, session_id)))
+        if checkpointer is not None:
+            await checkpointer.adelete_thread(self.thread_id(user_id, session_id))
+        return n
+
+    def delete_user(self, user_id: str, *, checkpointer: Any = None) -> int:
         """Erase every session, message and setting of ``user_id``, and nothing of anyone else.
+
+        Args:
+            checkpointer: A LangGraph checkpointer: the threads ``thread_id(user_id, s)`` of the
+                user's stored sessions ``s`` are deleted too.
 
         Returns:
             The number of messages deleted.
         """
-        return int(self._backend.run("delete_user", *self._user_call(user_id))[1])
+        sessions = [] if checkpointer is None else [s.session_id for s in self.list_sessions(user_id)]
+        n = int(self._backend.run("delete_user", *self._user_call(user_id))[1])
+        for session_id in sessions:
+            checkpointer.delete_thread(self.thread_id(user_id, session_id))
+        return n
 
-    async def adelete_user(self, user_id: str) -> int:
-        """Async twin of ``delete_user``."""
-        return int((await self._backend.arun("delete_user", *self._user_call(user_id)))[1])
+    async def adelete_user(self, user_id: str, *, checkpointer: Any = None) -> int:
+        """Async twin of ``delete_user`` (calls the checkpointer's ``adelete_thread``)."""
+        sessions = [] if checkpointer is None else [s.session_id for s in await self.alist_sessions(user_id)]
+        n = int((await self._backend.arun("delete_user", *self._user_call(user_id)))[1])
+        for session_id in sessions:
+            await checkpointer.adelete_thread(self.thread_id(user_id, session_id))
+        return n
 
     def rotate_encryption(self, user_id: str) -> int:
         """Reseal the user's stored messages and summaries with the current key of its KeyRing

@@ -88,6 +88,9 @@ class RedisSessionHistoryRetriever(BaseRetriever):
     """Only messages written at or before this time."""
     exclude_recent: int = Field(default=0, ge=0)
     """Leave out the last n messages of the current session (the recent window has them)."""
+    exclude_from_seq: int | None = Field(default=None, ge=1)
+    """Leave out the current session's messages from this sequence number on (``seq`` in the
+    results' metadata): what a context window read from that position already shows."""
     neighbors: int = Field(default=0, ge=0)
     """Add n messages before and after each hit from its session (e.g. the answer to a question)."""
     fallback: bool = False
@@ -160,6 +163,8 @@ class RedisSessionHistoryRetriever(BaseRetriever):
         if self.exclude_recent and session is not None:
             last = (yield ("HGET", session.meta, "seq")) or 0
             exclude_from = int(last) - self.exclude_recent + 1
+        if self.exclude_from_seq is not None and session is not None:
+            exclude_from = min(exclude_from or self.exclude_from_seq, self.exclude_from_seq)
         scope = Scope(
             uh=user.uh,
             sh=None if (self.all_sessions or session is None) else session.sh,

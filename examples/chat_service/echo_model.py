@@ -44,8 +44,14 @@ def content_text(content: str | list[Any]) -> str:
 
 
 def _short(text: str, limit: int = 160) -> str:
+    """``text`` on one line, cut at a word boundary (when there is one) to at most ``limit`` characters."""
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut[limit // 2 :]:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut + " …"
 
 
 def read_system(messages: Sequence[BaseMessage]) -> tuple[list[str], str | None, list[str]]:
@@ -93,7 +99,7 @@ def echo_reply(messages: Sequence[BaseMessage]) -> str:
     parts = [said]
     results = [m for m in messages[asked + 1 :] if m.type == "tool"]
     for result in results:
-        found = content_text(result.content).strip()
+        found = "\n".join(_short(line) for line in content_text(result.content).strip().splitlines())
         parts.append(f"I searched your earlier conversations with `{result.name or 'a tool'}`. It found:\n\n{found}")
     if recalled:
         parts.append("From your earlier messages I recall:\n" + "\n".join(f"- {_short(r)}" for r in recalled))

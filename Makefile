@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install test integration_tests lint format type redis-up redis-down demo chat check bench bench-profile bench-context
+.PHONY: help install test integration_tests lint format type redis-up redis-down demo chat check bench bench-profile bench-context bench-agent
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -62,5 +62,8 @@ bench-profile: $(BENCH_STAMP) ## pyinstrument profile of a 1,000-message read an
 
 bench-context: $(STAMP) ## Benchmark token-budget reads against reading everything and trimming in Python
 	@REDIS_URL=$${REDIS_URL:-$$(bash scripts/redis-stack.sh up)} $(PY) -m benchmarks.context_window
+
+bench-agent: $(BENCH_STAMP) ## Per-turn cost of SessionMemoryMiddleware in a create_agent turn vs no memory and ConversationMemoryMiddleware (~1 min)
+	@REDIS_URL=$${REDIS_URL:-$$(bash scripts/redis-stack.sh up)} $(PY) -m benchmarks.agent_turn
 
 check: lint type test ## Everything CI runs

@@ -144,9 +144,9 @@ class SessionKeys:
 
 
 def message_id_digest(message_id: str | None) -> str:
-    """What the session's id hash holds for a message id ('' for a message without one): a digest,
-    so the hash stays small whatever the ids look like and holds no raw text."""
-    return "" if message_id is None else _digest("message", str(message_id))
+    """What the session's id hash holds for a message id ('' for a message without one, id None or
+    ''): a digest, so the hash stays small whatever the ids look like and holds no raw text."""
+    return _digest("message", str(message_id)) if message_id else ""
 
 
 THREAD_MARK = "sessionmem:"

@@ -112,10 +112,11 @@ end
 #       user digest, model fingerprint, title candidate ('' none), n, batch id (hex; '' none),
 #       then per message: doc, type, vector blob or '', tokens, ts ('' : now; set by imports),
 #       message id digest ('' : the message has no id).
-# Returns {first assigned seq, last assigned seq, server time ms}. The session remembers the last 8
-# batch ids with that reply, so a batch sent again (a retry after a lost reply) is stored once.
+# Returns {first assigned seq, last assigned seq, server time ms, kept}. The session remembers the
+# last 8 batch ids with that reply, so a batch sent again (a retry after a lost reply) is stored once.
 # A message whose id the session already holds (a live message) is skipped, as is a repeat of an id
-# within the batch; the others are stored in order. Nothing new: nothing changes, {seq + 1, seq, now}.
+# within the batch; the others are stored in order. kept: '' when every message was stored, else one
+# character per message, '1' stored, '0' skipped. Nothing new: nothing changes, {seq + 1, seq, now, kept}.
 APPEND = (
     "#!lua\n"
     + _PRELUDE
@@ -141,7 +142,7 @@ if bid ~= '' and m[1] then
   if a then return {tonumber(a), tonumber(b), tonumber(at)} end
 end
 -- 0. Which messages are new: O(batch) lookups in the session's id hash.
-local ik, fresh, known, nfresh = KEYS[4], {}, {}, 0
+local ik, fresh, known, nfresh, kept = KEYS[4], {}, {}, 0, {}
 for i = 0, n - 1 do
   local mid = ARGV[18 + 6 * i]
   local new = true
@@ -155,8 +156,10 @@ for i = 0, n - 1 do
     known[mid] = true
   end
   if new then fresh[#fresh + 1] = i; nfresh = nfresh + 1 end
+  kept[#kept + 1] = new and '1' or '0'
 end
-if nfresh == 0 then return {seq + 1, seq, now} end
+kept = nfresh == n and '' or table.concat(kept)
+if nfresh == 0 then return {seq + 1, seq, now, kept} end
 local D, refresh = deadline(meta, now, ttl)
 
 -- 1. The documents first: on a server without RedisJSON this fails before anything changed.
@@ -236,7 +239,7 @@ end
 if D > 0 and (ids or refresh) then redis.call('PEXPIREAT', ik, D) end
 redis.call('ZADD', zset, now, sh)
 extend_user(zset, ukey, D)
-return {lo, seq, now}
+return {lo, seq, now, kept}
 """
 )
 

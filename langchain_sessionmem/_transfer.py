@@ -287,19 +287,27 @@ def _meta(memory: RedisSessionMemory, metadata: Any) -> str:
     return _metadata_json(metadata or None, memory.config.max_message_bytes)
 
 
+def _text(value: Any) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+
 def _flush(s: _Session) -> Plan[int]:
     if not s.batch:
         return 0
     batch, s.batch = s.batch, []
     reply = yield from s.history._append_plan([m for _, _, m in batch], [ts for _, ts, _ in batch])
-    lo = int(reply[0])
+    lo, hi = int(reply[0]), int(reply[1])
+    # Messages whose id the session already holds are skipped (an append of an export into the
+    # session it came from stores only what is missing): map the others to their new positions.
+    kept = _text(reply[3]) if len(reply) > 3 else ""
+    stored = [old for i, (old, _, _) in enumerate(batch) if not kept or kept[i] == "1"]
     summary = s.record.get("summary")
     if summary is not None:
         s.upto = s.upto or lo - 1  # a summary also covers what came before the exported messages
-        for offset, (old, _, _) in enumerate(batch):
+        for offset, old in enumerate(stored):
             if old <= summary["upto"]:
                 s.upto = lo + offset
-    return len(batch)
+    return hi - lo + 1
 
 
 def _finish(memory: RedisSessionMemory, s: _Session) -> Plan[int]:

@@ -31,13 +31,19 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
-from langchain.agents.middleware.types import (
-    AgentMiddleware,
-    AgentState,
-    ModelRequest,
-    ModelResponse,
-    PrivateStateAttr,
-)
+try:
+    from langchain.agents.middleware.types import (
+        AgentMiddleware,
+        AgentState,
+        ModelRequest,
+        ModelResponse,
+        PrivateStateAttr,
+    )
+except ImportError as exc:  # the package works without langchain; this module needs it
+    raise ImportError(
+        "SessionMemoryMiddleware and the memory-search tool need langchain>=1.5: "
+        'pip install "langchain-sessionmem[agents]"'
+    ) from exc
 from langchain_core.documents import Document
 from langchain_core.messages import AIMessage, AnyMessage, BaseMessage, SystemMessage
 from langchain_core.runnables import RunnableConfig
@@ -163,6 +169,8 @@ class SessionMemoryState(AgentState[Any]):
     """The stored window read at the start of this run, without the run's own messages."""
     sessionmem_system: NotRequired[Annotated[str | None, PrivateStateAttr]]
     """Text merged into the system message this run: instructions, summary, recalled messages."""
+    sessionmem_overflow: NotRequired[Annotated[bool, PrivateStateAttr]]
+    """Messages after the running summary fell out of this run's window (time for a summary)."""
 
 
 def _run_start(state: Mapping[str, Any]) -> int:
@@ -198,12 +206,10 @@ class SessionMemoryMiddleware(AgentMiddleware[SessionMemoryState, Any]):
             ``k=4``), a dict of retriever options (``memory.as_retriever``), or False.
         search_tool: Also give the agent the memory-search tool (``memory.search_tool()``); a
             dict passes retriever options to it.
-        summary_model: When set, past ``summary_threshold_tokens`` stored tokens the session's
-            older messages are folded into its running summary by this model (``summarize()``)
+        summary_model: When set, once the session's messages after its running summary no longer
+            fit the window, this model folds the older ones into the summary (``summarize()``)
             after the run; the call is tagged ``nostream`` so it never shows in the agent's stream.
-        summary_threshold_tokens: Stored tokens (after the summary) that trigger a summary;
-            default ``2 * max_tokens``.
-        summary_keep_tokens: Recent tokens kept verbatim by a summary; default ``max_tokens // 2``.
+        summary_keep_tokens: Recent tokens a summary keeps verbatim; default ``max_tokens // 2``.
     """
 
     state_schema = SessionMemoryState
@@ -217,7 +223,6 @@ class SessionMemoryMiddleware(AgentMiddleware[SessionMemoryState, Any]):
         recall: bool | Mapping[str, Any] = True,
         search_tool: bool | Mapping[str, Any] = False,
         summary_model: BaseChatModel | None = None,
-        summary_threshold_tokens: int | None = None,
         summary_keep_tokens: int | None = None,
     ) -> None:
         super().__init__()
@@ -234,14 +239,12 @@ class SessionMemoryMiddleware(AgentMiddleware[SessionMemoryState, Any]):
         tool_options = dict(search_tool) if isinstance(search_tool, Mapping) else {}
         self.tools = [memory.search_tool(**tool_options)] if search_tool else []
         self.summary_model = None if summary_model is None else summary_model.with_config(tags=[TAG_NOSTREAM])
-        budget = max_tokens if max_tokens is not None else 4000
-        self.summary_threshold = summary_threshold_tokens if summary_threshold_tokens is not None else 2 * budget
-        self.summary_keep = summary_keep_tokens if summary_keep_tokens is not None else budget // 2
-        if summary_model is not None and (self.summary_threshold <= self.summary_keep or self.summary_keep < 0):
-            raise ConfigError(
-                f"summary_threshold_tokens ({self.summary_threshold}) must be above summary_keep_tokens "
-                f"({self.summary_keep}) >= 0"
-            )
+        if summary_model is not None and max_tokens is None:
+            raise ConfigError("summary_model needs max_tokens: a summary is made when the window overflows it")
+        keep = summary_keep_tokens if summary_keep_tokens is not None else (max_tokens or 0) // 2
+        if isinstance(keep, bool) or not isinstance(keep, int) or keep < 0:
+            raise ConfigError(f"summary_keep_tokens must be an int >= 0, got {summary_keep_tokens!r}")
+        self.summary_keep = keep
 
     @property
     def name(self) -> str:
@@ -289,6 +292,7 @@ class SessionMemoryMiddleware(AgentMiddleware[SessionMemoryState, Any]):
             "sessionmem_stored": len(messages),
             "sessionmem_window": window,
             "sessionmem_system": "\n\n".join(h for h in head if h) or None,
+            "sessionmem_overflow": snap.exists and snap.lo > max(snap.first, snap.summary_upto + 1),
         }
 
     def _store_plan(self, history: RedisSessionHistory, state: Mapping[str, Any]) -> Plan[dict[str, Any]]:
@@ -309,6 +313,7 @@ class SessionMemoryMiddleware(AgentMiddleware[SessionMemoryState, Any]):
             "sessionmem_last_id": messages[-1].id if messages else None,
             "sessionmem_window": None,
             "sessionmem_system": None,
+            "sessionmem_overflow": False,
         }
 
     def _request(self, request: ModelRequest[Any]) -> ModelRequest[Any]:
@@ -353,14 +358,14 @@ class SessionMemoryMiddleware(AgentMiddleware[SessionMemoryState, Any]):
     def after_agent(self, state: SessionMemoryState, runtime: Runtime[Any]) -> dict[str, Any] | None:
         history = self._history(runtime)
         update = drive(self._end_plan(history, state), self.memory._backend.execute)
-        if self.summary_model is not None and history.token_count() > self.summary_threshold:
+        if self.summary_model is not None and state.get("sessionmem_overflow"):
             history.summarize(cast("BaseChatModel", self.summary_model), keep_tokens=self.summary_keep)
         return update
 
     async def aafter_agent(self, state: SessionMemoryState, runtime: Runtime[Any]) -> dict[str, Any] | None:
         history = self._history(runtime)
         update = await adrive(self._end_plan(history, state), self.memory._backend.aexecute)
-        if self.summary_model is not None and await history.atoken_count() > self.summary_threshold:
+        if self.summary_model is not None and state.get("sessionmem_overflow"):
             await history.asummarize(cast("BaseChatModel", self.summary_model), keep_tokens=self.summary_keep)
         return update
 

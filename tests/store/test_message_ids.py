@@ -37,9 +37,9 @@ async def test_known_ids_are_stored_once_and_new_ones_in_order(api: Api, amemory
 
 async def test_messages_without_id_are_always_stored(api: Api, amemory: RedisSessionMemory) -> None:
     history = amemory.history("alice", "s1")
-    await api(history, "add_messages", [HumanMessage("same"), HumanMessage("same")])
-    await api(history, "add_messages", [HumanMessage("same")])
-    assert _texts(await api(history, "messages")) == ["same"] * 3
+    await api(history, "add_messages", [HumanMessage("same"), HumanMessage("same", id="")])
+    await api(history, "add_messages", [HumanMessage("same"), HumanMessage("same", id="")])
+    assert _texts(await api(history, "messages")) == ["same"] * 4
 
 
 async def test_ids_are_per_session_and_per_user(api: Api, amemory: RedisSessionMemory) -> None:

@@ -155,10 +155,10 @@ class ChatService:
 
     def __init__(
         self, client: aredis.Redis, config: SessionMemConfig, emb: Embeddings, model: BaseChatModel,
-        summary_model: BaseChatModel | None, summarize_after_tokens: int | None,
+        summary_model: BaseChatModel | None,
     ) -> None:  # fmt: skip
         self.client, self.config, self.embeddings, self.model = client, config, emb, model
-        self.summary_model, self.summarize_after_tokens = summary_model, summarize_after_tokens
+        self.summary_model = summary_model
         self.memory = RedisSessionMemory(async_client=client, config=config, embeddings=emb)
         self._memories: dict[int, RedisSessionMemory] = {}
         self._agents: dict[tuple[int, int], CompiledStateGraph[Any, Any, Any, Any]] = {}
@@ -176,15 +176,8 @@ class ChatService:
         """The agent whose memory writes with this TTL and reads this many tokens of history."""
         agent = self._agents.get((ttl_seconds, max_tokens))
         if agent is None:
-            summary: dict[str, Any] = {}
-            if self.summarize_after_tokens:
-                summary = {
-                    "summary_model": self.summary_model or self.model,
-                    "summary_threshold_tokens": self.summarize_after_tokens,
-                    "summary_keep_tokens": min(max_tokens, self.summarize_after_tokens) // 2,
-                }
             middleware = self.memory_for(ttl_seconds).middleware(
-                max_tokens=max_tokens, recall=RECALL, search_tool=SEARCH, **summary
+                max_tokens=max_tokens, recall=RECALL, search_tool=SEARCH, summary_model=self.summary_model
             )
             agent = create_agent(self.model, system_prompt=SYSTEM_PROMPT, middleware=[middleware])
             self._agents = _bounded(self._agents, (ttl_seconds, max_tokens), agent)
@@ -258,7 +251,7 @@ def create_app(
     model: BaseChatModel | None = None,
     emb: Embeddings | None = None,
     default_ttl_seconds: int = 7 * 86400,
-    summarize_after_tokens: int | None = None,
+    summarize: bool = False,
     summary_model: BaseChatModel | None = None,
     echo_delay: float = 0.03,
     say: Callable[[str], None] = print,
@@ -266,8 +259,8 @@ def create_app(
     """The chat service. Defaults: REDIS_URL, SESSIONMEM_PREFIX / SESSIONMEM_INDEX, and the provider's
     model and embeddings (printed). No I/O here: the lifespan checks the server and the indexes.
 
-    ``summarize_after_tokens``: past this many stored tokens, a session's older messages are folded into
-    its running summary after a turn, by ``summary_model`` (default: the chat model); None: never."""
+    ``summarize``: once a session no longer fits the history budget (``max_tokens``), its older messages
+    are folded into its running summary after the turn, by ``summary_model`` (default: the chat model)."""
     url = redis_url or os.environ.get("REDIS_URL", "redis://localhost:6379/0")
     config = config or SessionMemConfig(
         key_prefix=os.environ.get("SESSIONMEM_PREFIX", "chat-service:"),
@@ -277,7 +270,8 @@ def create_app(
     if model is None:
         model, model_name = pick_model(say, echo_delay)
     emb = emb or embeddings(say=say)
-    service = ChatService(aredis.Redis.from_url(url), config, emb, model, summary_model, summarize_after_tokens)
+    summary_model = (summary_model or model) if summarize else None
+    service = ChatService(aredis.Redis.from_url(url), config, emb, model, summary_model)
     say(f"memory: {service.memory!r}, key prefix {config.key_prefix!r}")
 
     @asynccontextmanager
@@ -391,14 +385,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--ttl", type=int, default=7 * 86400, help="default session idle TTL in seconds (0: never)")
     parser.add_argument(
-        "--summarize-after", type=int, default=0, metavar="TOKENS",
-        help="fold a session's older messages into a running summary past this many stored tokens (0: never)",
+        "--summarize", action="store_true",
+        help="fold the older messages of a session that outgrows the history budget into a running summary",
     )  # fmt: skip
     parser.add_argument("--echo-delay", type=float, default=0.03, help="seconds between words of the offline model")
     args = parser.parse_args(argv)
-    app = create_app(
-        default_ttl_seconds=args.ttl, summarize_after_tokens=args.summarize_after or None, echo_delay=args.echo_delay
-    )
+    app = create_app(default_ttl_seconds=args.ttl, summarize=args.summarize, echo_delay=args.echo_delay)
     print(f"open http://{args.host}:{args.port}/")
     uvicorn.run(app, host=args.host, port=args.port, ws="none", log_level="warning")
 

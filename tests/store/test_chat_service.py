@@ -200,16 +200,16 @@ def test_the_stream_leaves_out_the_middlewares_own_model_calls(
     serve: Callable[..., httpx.Client], memory: RedisSessionMemory
 ) -> None:
     summarizer = ScriptedChatModel(responses=["SUMMARY-MARKER: the user plans a trip and likes pancakes."])
-    client = serve(summarize_after_tokens=300, summary_model=summarizer)
+    client = serve(summarize=True, summary_model=summarizer)
     body = ""
     for i in range(4):
-        turn = {"user_id": "alice", "session_id": "s1", "message": f"Turn {i}: I like pancakes with maple syrup."}
+        turn = {"user_id": "alice", "session_id": "s1", "message": f"Turn {i}: I like pancakes.", "max_tokens": 200}
         body += client.post("/api/chat", json=turn).text
-    assert summarizer.inputs, "the session passed the threshold: the middleware summarised it"
+    assert summarizer.inputs, "the session outgrew its window: the middleware summarised it"
     assert "SUMMARY-MARKER" not in body, "the summary call leaked into the reply stream"
     context = memory.history("alice", "s1").get_context()
     assert any("SUMMARY-MARKER" in str(m.content) for m in context if m.type == "system")
-    turn = chat(client, "alice", "s1", "Where was I?")
+    turn = chat(client, "alice", "s1", "Where was I?", max_tokens=200)
     assert turn["context"]["summary"].startswith("SUMMARY-MARKER") and "SUMMARY-MARKER" in turn["reply"]
 
 

@@ -47,7 +47,7 @@ import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 from uuid import UUID
 
 import redis.asyncio as aredis
@@ -215,21 +215,21 @@ class ChatService:
                 if not shown and capture.prompts:
                     shown = True
                     yield sse("context", self.context(capture.prompts[0]))
-                if mode == "messages":
-                    chunk, meta = data
+                if mode == "messages":  # (message or chunk, metadata) of a model call
+                    chunk, meta = cast("tuple[BaseMessage, dict[str, Any]]", data)
                     if meta.get("langgraph_node") == AGENT_NODE and isinstance(chunk, AIMessage):  # or a chunk
                         if text := content_text(chunk.content):
                             yield sse("token", {"text": text})
                     continue
-                for node, update in data.items():
+                for node, update in cast("dict[str, Any]", data).items():  # "updates": {node: its update}
                     for message in (update or {}).get("messages", []) if isinstance(update, dict) else []:
                         if node == AGENT_NODE and isinstance(message, AIMessage):
-                            for call in message.tool_calls:
-                                yield sse("tool_call", {"id": call["id"], "name": call["name"], "args": call["args"]})
+                            for call in message_view(message).get("tool_calls", []):
+                                yield sse("tool_call", call)
                         elif isinstance(message, ToolMessage):
                             yield sse("tool_result", message_view(message))
         except Exception as exc:  # the status line is sent already: report in the stream
-            yield sse("error", {"detail": f"the reply failed: {exc}. The page shows what was stored."})
+            yield sse("error", {"detail": f"the reply failed: {exc}"})
             return
         history = self.memory.history(ids["user_id"], ids["session_id"])
         tokens, count = await asyncio.gather(history.atoken_count(), history.alen())

@@ -22,6 +22,7 @@ from typing import Any
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, ToolCall
+from langchain_core.messages.tool import tool_call, tool_call_chunk
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
@@ -82,7 +83,7 @@ def _search_call(messages: Sequence[BaseMessage], tools: Sequence[str]) -> ToolC
     if not ASKS_TO_SEARCH.search(question):
         return None
     n = sum(1 for m in messages if m.type == "human")
-    return ToolCall(name=SEARCH_TOOL, args={"query": _short(question, 200)}, id=f"echo-search-{n}")
+    return tool_call(name=SEARCH_TOOL, args={"query": _short(question, 200)}, id=f"echo-search-{n}")
 
 
 def echo_reply(messages: Sequence[BaseMessage]) -> str:
@@ -155,7 +156,7 @@ class EchoMemoryModel(BaseChatModel):
         turn = self._turn(messages)
         if turn.tool_calls:
             call = turn.tool_calls[0]
-            piece = {"name": call["name"], "args": json.dumps(call["args"]), "id": call["id"], "index": 0}
+            piece = tool_call_chunk(name=call["name"], args=json.dumps(call["args"]), id=call["id"], index=0)
             yield ChatGenerationChunk(message=AIMessageChunk(content="", tool_call_chunks=[piece]))
             return
         for word in re.findall(r"\s*\S+\s*", content_text(turn.content)):

@@ -54,15 +54,17 @@ from langgraph.prebuilt import ToolRuntime
 from langgraph.runtime import Runtime
 from typing_extensions import NotRequired
 
+from langchain_sessionmem._backend import Op
 from langchain_sessionmem._codec import content_text
 from langchain_sessionmem._keys import check_id, session_of_thread
+from langchain_sessionmem._scripts import ALL as SCRIPTS
 from langchain_sessionmem._steps import Plan, adrive, drive
 from langchain_sessionmem.errors import ConfigError, InvalidIdError
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
-    from langchain_sessionmem.history import RedisSessionHistory
+    from langchain_sessionmem.history import Call, RedisSessionHistory
     from langchain_sessionmem.memory import RedisSessionMemory
     from langchain_sessionmem.retriever import RedisSessionHistoryRetriever
 
@@ -149,6 +151,25 @@ def _query_of(messages: Sequence[BaseMessage]) -> str:
         if m.type == "human":
             return content_text(m.content).strip()
     return ""
+
+
+def _with_read(append: Plan[Any], read: Call) -> Plan[Any]:
+    """Run an append plan, sending its script together with the ``read`` script call in one pipeline
+    (EVAL, so no script cache round trip): one round trip for both. Returns the read's reply."""
+    try:
+        step = next(append)
+        while step[0] is not Op.SCRIPT:  # the embedding call, if any
+            step = append.send((yield step))
+    except StopIteration:  # nothing to store
+        return (yield (Op.SCRIPT, *read))
+    _, name, keys, args = step
+    calls = [(name, keys, args), read]
+    replies = yield (Op.PIPELINE, [("EVAL", SCRIPTS[n], len(k), *k, *a) for n, k, a in calls])
+    try:
+        append.send(replies[0])
+    except StopIteration:
+        pass
+    return replies[1]
 
 
 # -- state ---------------------------------------------------------------------------------------
@@ -265,9 +286,10 @@ class SessionMemoryMiddleware(AgentMiddleware[SessionMemoryState, Any]):
         messages: list[BaseMessage] = list(state["messages"])
         start = _run_start(state)
         run = messages[start:]
-        yield from history._append_plan(run)
         w = self.window
-        snap, stored = yield from history._snapshot_plan(w.k, w.max_tokens, "wis")
+        read, held = yield from history._snapshot_call_plan(w.k, w.max_tokens, "wis")
+        reply = yield from _with_read(history._append_plan(run), read)
+        snap, stored = history._snapshot_of(reply, held)
         run_ids = {m.id for m in run if m.id is not None}
         head: list[str] = [m.text for m in snap.head()]
         if stored and stored[0].type == "system":

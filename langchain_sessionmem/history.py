@@ -365,15 +365,23 @@ class RedisSessionHistory(BaseChatMessageHistory):
         self, k: int | None = None, max_tokens: int | None = None, flags: str = ""
     ) -> Plan[tuple[Snapshot, list[BaseMessage]]]:
         """``_view_plan``'s read, with the decoded reply (its ``lo`` is the first sequence read)."""
+        call, held = yield from self._snapshot_call_plan(k, max_tokens, flags)
+        return self._snapshot_of((yield (Op.SCRIPT, *call)), held)
+
+    def _snapshot_call_plan(
+        self, k: int | None = None, max_tokens: int | None = None, flags: str = ""
+    ) -> Plan[tuple[Call, Cached | None]]:
+        """The read script call of ``_snapshot_plan`` and the cache entry it hints at."""
         k_, budget = _check_count("k", k, optional=True), _check_count("max_tokens", max_tokens, optional=True)
-        backend, key = self._backend, self._keys.meta
-        cache = backend.cache
-        held = cache.get(key)
+        backend = self._backend
+        held = backend.cache.get(self._keys.meta)
         if held is not None and backend.may_evict is None:
             yield from backend.policy_plan()
-        call = self._read_call(k_, max_tokens=budget, flags=flags, held=held)
-        snap = self._snap((yield (Op.SCRIPT, *call)))
-        return snap, snap.messages(cache, key, held)
+        return self._read_call(k_, max_tokens=budget, flags=flags, held=held), held
+
+    def _snapshot_of(self, reply: list[Any], held: Cached | None) -> tuple[Snapshot, list[BaseMessage]]:
+        snap = self._snap(reply)
+        return snap, snap.messages(self._backend.cache, self._keys.meta, held)
 
     def _messages_plan(self) -> Plan[list[BaseMessage]]:
         w = self.window

@@ -175,6 +175,20 @@ async def test_missing_ids_raise_before_anything_is_stored_or_sent(run: Runner, 
     assert await mem.alist_users() == []
 
 
+async def test_a_client_that_resends_the_whole_conversation_stores_it_once(
+    run: Runner, mem: RedisSessionMemory
+) -> None:
+    """No checkpointer, and the client sends the whole conversation (with its ids) every turn, as
+    many chat front ends do: the append script skips the ids the session holds."""
+    model = ScriptedChatModel(responses=["first answer", "second answer"])
+    agent = create_agent(model, [], middleware=[mem.middleware(recall=False)])
+    out = await run(agent, [HumanMessage("q1", id="q1")], **ctx("alice"))
+    out = await run(agent, [*out, HumanMessage("q2", id="q2")], **ctx("alice"))
+    assert texts(await stored(mem, "alice")) == ["q1", "first answer", "q2", "second answer"]
+    ids = [m.id for m in model.inputs[-1]]
+    assert len(ids) == len(set(ids)) == 3  # q1, first answer, q2: each once
+
+
 # -- ids -------------------------------------------------------------------------------------------
 
 
@@ -319,6 +333,26 @@ async def test_with_an_in_memory_checkpointer_nothing_is_sent_or_stored_twice(
     run: Runner, mem: RedisSessionMemory
 ) -> None:
     await check_two_turns_on_a_thread(run, mem, InMemorySaver())
+
+
+async def test_with_a_checkpointer_earlier_turns_come_from_the_window_within_the_budget(
+    run: Runner, mem: RedisSessionMemory
+) -> None:
+    """The thread's state grows without bound; what the model gets of the earlier turns is the
+    stored window, cut to max_tokens, not the whole state."""
+    model = ScriptedChatModel(responses=["answer " + "word " * 40])
+    agent = create_agent(
+        model, [], middleware=[mem.middleware(max_tokens=300, recall=False)], checkpointer=InMemorySaver()
+    )
+    kwargs = {**ctx("alice"), "config": {"configurable": {"thread_id": mem.thread_id("alice", "s1")}}}
+    for turn in range(8):
+        out = await run(agent, f"question {turn} " + "word " * 40, **kwargs)
+    assert len(out) == 16
+    seen = model.inputs[-1]
+    assert seen[-1].text.startswith("question 7")
+    assert mem.count_tokens(seen[:-1]) <= 300  # the window (the run's input comes on top)
+    assert "question 0" not in " ".join(m.text for m in seen)
+    assert [m.id for m in seen] == [m.id for m in out[-len(seen) - 1 : -1]]  # the latest turns, in order
 
 
 @pytest.fixture

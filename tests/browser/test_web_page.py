@@ -110,6 +110,7 @@ def test_two_users_on_the_page(page: Page, memory: RedisSessionMemory) -> None:
     reply = send(page, "What is my secret word?")
     assert "pineapple" in reply and "Answer like a pirate." in reply
     expect(page.get_by_test_id("memory")).to_contain_text("pineapple")
+    expect(page.get_by_test_id("context-info")).to_contain_text("Model input: 0 recent messages (0 tok), your instr")
     assert shown_tokens(page) == memory.history("alice", "plans").token_count()
 
     page.get_by_test_id("delete-session").click()

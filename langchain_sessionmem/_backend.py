@@ -21,6 +21,7 @@ from langchain_core.embeddings import Embeddings
 from redis.commands.core import AsyncScript, Script
 
 from langchain_sessionmem._cache import ReadCache
+from langchain_sessionmem._loops import AsyncClients
 from langchain_sessionmem._scripts import ALL as SCRIPTS
 from langchain_sessionmem._steps import Plan
 from langchain_sessionmem.config import SessionMemConfig
@@ -87,7 +88,9 @@ class Backend:
         self._url = None if redis_url is None else check_url(redis_url)
         self.index_checked = False  # the message index matches this config: setup() or the first search
         self._client = client
+        self._owns_client = client is None  # close() closes only what this object made
         self._async_client = async_client
+        self._async_clients = AsyncClients(self._url, async_client)  # one per event loop: see _loops.py
         self._scripts: dict[str, Script] = {}
         self._ascripts: dict[str, AsyncScript] = {}
         shown = redis_url or _url_of(client or async_client)  # type: ignore[arg-type]
@@ -116,13 +119,8 @@ class Backend:
 
     @property
     def async_client(self) -> aredis.Redis:
-        if self._async_client is None:
-            if self._url is None:
-                raise ConfigError(
-                    "this memory was given only a sync client; pass async_client= (or redis_url=) to use the async API"
-                )
-            self._async_client = aredis.Redis.from_url(self._url)
-        return self._async_client
+        """The async client of the running event loop."""
+        return self._async_clients.current()
 
     def errors(self) -> Any:
         """Context manager translating redis errors; the same for sync and async calls."""
@@ -180,13 +178,14 @@ class Backend:
         return self._send((), lambda: script(keys=list(keys), args=list(args)))
 
     async def arun(self, name: str, keys: Sequence[str], args: Sequence[Any]) -> Any:
-        if (pool := self._unprobed(self.async_client)) is not None:
+        client = self.async_client
+        if (pool := self._unprobed(client)) is not None:
             await self.acommand("JSON.TYPE", f"{self.config.key_prefix}probe")
             _PROBED.add(pool)
         script = self._ascripts.get(name)
         if script is None:
-            script = self._ascripts[name] = self.async_client.register_script(SCRIPTS[name])
-        return await self._asend((), lambda: script(keys=list(keys), args=list(args)))
+            script = self._ascripts[name] = client.register_script(SCRIPTS[name])
+        return await self._asend((), lambda: script(keys=list(keys), args=list(args), client=client))
 
     def command(self, *args: Any) -> Any:
         return self._send([args], lambda: self.client.execute_command(*args))  # type: ignore[no-untyped-call]
@@ -250,9 +249,12 @@ class Backend:
         return await self.acommand(*step)
 
     def close(self) -> None:
-        if self._client is not None and self._url is not None:
+        """Close the clients this object made (the sync one, and the async one of every loop)."""
+        if self._client is not None and self._owns_client:
             self._client.close()
+        self._async_clients.close()
 
     async def aclose(self) -> None:
-        if self._async_client is not None and self._url is not None:
-            await self._async_client.aclose()
+        if self._client is not None and self._owns_client:
+            self._client.close()
+        await self._async_clients.aclose()

@@ -24,7 +24,13 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from langchain_core.messages import BaseMessage, message_to_dict, messages_from_dict
+from langchain_core.messages import (
+    BaseMessage,
+    BaseMessageChunk,
+    message_chunk_to_message,
+    message_to_dict,
+    messages_from_dict,
+)
 
 from langchain_sessionmem.encryption import MARK, is_sealed
 from langchain_sessionmem.errors import (
@@ -89,7 +95,17 @@ def content_text(content: str | list[Any], placeholders: bool = False) -> str:
 
 
 def check_messages(messages: object) -> list[BaseMessage]:
-    """Return ``messages`` as a list, or raise InvalidMessageError naming the first bad item."""
+    """Return ``messages`` as a list of messages to store, or raise InvalidMessageError naming
+    the first bad item.
+
+    A message chunk (``AIMessageChunk`` and the other ``*MessageChunk`` classes: what
+    ``.stream()`` yields, and what RunnableWithMessageHistory stores after a stream) becomes the
+    message it adds up to, with ``message_chunk_to_message``: the message ``invoke()`` returns
+    for the same reply, since langchain_core builds that one the same way. So a streamed reply is
+    stored, typed (``ai``), embedded, counted, filtered and shown exactly like an invoked one;
+    only the chunk-only fields ``tool_call_chunks`` and ``chunk_position`` are not kept (the
+    tool calls they add up to are).
+    """
     if isinstance(messages, BaseMessage) or not isinstance(messages, Iterable) or isinstance(messages, (str, bytes)):
         raise InvalidMessageError(
             f"expected a sequence of BaseMessage, got {type(messages).__name__}; wrap a single message in a list"
@@ -100,6 +116,8 @@ def check_messages(messages: object) -> list[BaseMessage]:
             raise InvalidMessageError(
                 f"message #{i} is {type(m).__name__} {m!r:.80}, not a langchain_core BaseMessage; nothing was stored"
             )
+        if isinstance(m, BaseMessageChunk):
+            out[i] = message_chunk_to_message(m)
     return out
 
 
@@ -177,6 +195,8 @@ def encode_message(message: BaseMessage, uh: str, sh: str, max_bytes: int, ciphe
     Everything but the text is kept as one JSON string (``data``), written and read by Python's
     json: RedisJSON would round some floats 1 ulp off and turn integers beyond 64 bits into floats,
     and is never asked to search these fields anyway."""
+    if isinstance(message, BaseMessageChunk):  # stored as the message it adds up to: see check_messages
+        message = message_chunk_to_message(message)
     as_dict = message_to_dict(message)
     if as_dict["type"] not in REBUILDABLE:
         raise InvalidMessageError(
@@ -221,10 +241,13 @@ def encode_messages(
     return [encode_message(m, uh, sh, max_bytes, cipher) for m in check_messages(messages)]
 
 
-def mark_embedded(raw: bytes, mark: str) -> bytes:
+def mark_embedded(raw: bytes, mark: str, digest: str = "") -> bytes:
     """Add the ``emb`` field to an encoded document: the embedding-model fingerprint of its
-    vector, or ``"pending"`` when embedding failed (``mark`` is hex or a plain word)."""
-    return raw[:-1] + b',"emb":"' + mark.encode() + b'"}'
+    vector, or ``"pending"`` when embedding failed (``mark`` is hex or a plain word); and
+    ``eth``, the digest of the text its vector was made from (``_vectors.text_digest``), which
+    ``reindex(verify=True)`` checks."""
+    eth = b',"eth":"' + digest.encode() + b'"' if digest else b""
+    return raw[:-1] + b',"emb":"' + mark.encode() + b'"' + eth + b"}"
 
 
 def _to_lc_dict(doc: dict[str, Any], cipher: UserCipher | None = None) -> dict[str, Any]:

@@ -8,9 +8,12 @@ original timestamps, titles, metadata, instructions and summaries.
 
 from __future__ import annotations
 
+import json
 import sys
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from langchain_core.messages import BaseMessage, SystemMessage
@@ -18,8 +21,11 @@ from langchain_core.messages import BaseMessage, SystemMessage
 from langchain_sessionmem import _records as rec
 from langchain_sessionmem._backend import Op
 from langchain_sessionmem._codec import decode_seq, decode_stored, reseal_doc, seal_text, sealed_with
-from langchain_sessionmem._keys import glob_escape
+from langchain_sessionmem._keys import UserKeys, glob_escape, parse_message_key
+from langchain_sessionmem._scripts import PUT_VECTORS
+from langchain_sessionmem._search import parse_search
 from langchain_sessionmem._steps import Plan
+from langchain_sessionmem._vectors import embed_text, fingerprint, pack, text_digest
 from langchain_sessionmem.errors import ConcurrentUpdateError, ConfigError, InvalidRecordError
 from langchain_sessionmem.history import summary_message
 
@@ -346,3 +352,117 @@ def _finish(memory: RedisSessionMemory, s: _Session) -> Plan[int]:
         fields.update({"sum": sealed, "sup": s.upto, "stok": memory.count_tokens([summary_message(text)])})
     yield (Op.SCRIPT, *memory._set_session_call(s.history.user_id, s.history.session_id, fields))
     return n
+
+
+# -- reindex -------------------------------------------------------------------------------------
+# A vector belongs to the message whose text it embeds. Each batch is embedded in one call, and
+# the vectors are handed back to the rows in the order their texts were sent (versions up to
+# 0.1.0 regrouped the rows by session first, so a batch spanning sessions gave messages each
+# other's vectors). Every vector is marked with the digest of its text (``eth``), which
+# ``verify`` compares with the digest of the message's text now.
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    key: str  # the message key
+    type: str
+    text: str  # what gets embedded; "" for a message without text (no vector)
+
+
+def reindex_plan(memory: RedisSessionMemory, batch_size: int, progress: Progress | None, verify: bool) -> Plan[int]:
+    """Embed the messages without a vector of the current model; with ``verify``, then re-embed
+    those whose vector was not made from their own text. Returns how many messages were embedded."""
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ConfigError(f"batch_size must be a positive int, got {batch_size!r}")
+    cfg = memory.config
+    emb = memory._backend._embedder()  # raises the ConfigError that explains, without embeddings
+    dims = yield from memory._dims_plan()
+    fp = fingerprint(emb, dims, cfg)
+    current = yield from memory._vector_index_plan()
+    if current != (dims, cfg.vector_dtype, cfg.vector_algorithm):
+        if current is not None:
+            yield ("FT.DROPINDEX", cfg.vector_index_name)  # vectors are overwritten below
+        yield from memory._create_vector_index_plan(dims)
+    if not cfg.embed_message_types:
+        return 0
+    done = yield from _embed_missing(memory, fp, dims, batch_size, progress)
+    if verify:
+        done += yield from _embed_mismatched(memory, fp, dims, batch_size, progress)
+    return done
+
+
+def _row(memory: RedisSessionMemory, key: str, raw: bytes | str) -> _Row:
+    stored = decode_stored(raw)
+    when = datetime.fromtimestamp(stored.timestamp_ms / 1000, tz=timezone.utc)
+    return _Row(key, stored.message.type, embed_text(stored.message, memory.config.embed_template, when))
+
+
+def _embed_missing(memory: RedisSessionMemory, fp: str, dims: int, batch: int, progress: Progress | None) -> Plan[int]:
+    cfg = memory.config
+    query = f"@type:{{{'|'.join(sorted(cfg.embed_message_types))}}} -@emb:{{{fp}}}"
+    done, total, idle = 0, 0, 0
+    while idle < 3:  # each batch leaves the result set, so the query always reads its first page
+        reply = yield ("FT.SEARCH", cfg.index_name, query, "LIMIT", 0, batch, "RETURN", 1, "$", "DIALECT", 2)
+        found, hits = parse_search(reply)
+        if not hits:
+            break
+        total = max(total, done + found)
+        stored_now = yield from _put_vectors(memory, fp, dims, [_row(memory, h.key, h.fields["$"]) for h in hits])
+        done += stored_now
+        idle = idle + 1 if stored_now == 0 else 0
+        if progress is not None:
+            progress(done, total)
+    return done
+
+
+def _embed_mismatched(
+    memory: RedisSessionMemory, fp: str, dims: int, batch: int, progress: Progress | None
+) -> Plan[int]:
+    """SCAN every message (a search could skip documents, since rewriting one re-indexes it) and
+    re-embed those marked with this model whose text digest is missing or is another text's."""
+    cfg = memory.config
+    total, _ = parse_search((yield ("FT.SEARCH", cfg.index_name, f"@emb:{{{fp}}}", "LIMIT", 0, 0, "DIALECT", 2)))
+    match = glob_escape(cfg.key_prefix) + "m:*"
+    cursor: Any = 0
+    checked = repaired = 0
+    while True:
+        cursor, keys = yield ("SCAN", cursor, "MATCH", match, "COUNT", batch)
+        keys = [k.decode() if isinstance(k, bytes) else str(k) for k in keys]
+        docs = (yield (Op.PIPELINE, [("JSON.GET", k) for k in keys])) if keys else []
+        rows = []
+        for key, raw in zip(keys, docs, strict=True):
+            doc = json.loads(raw) if raw is not None else {}
+            if doc.get("emb") != fp or doc.get("type") not in cfg.embed_message_types:
+                continue
+            row = _row(memory, key, raw)
+            if row.text:
+                checked += 1
+                if doc.get("eth") != text_digest(row.text):
+                    rows.append(row)
+        if rows:
+            repaired += yield from _put_vectors(memory, fp, dims, rows)
+        if progress is not None:
+            progress(checked, max(int(total), checked))
+        if int(cursor) == 0:
+            return repaired
+
+
+def _put_vectors(memory: RedisSessionMemory, fp: str, dims: int, rows: list[_Row]) -> Plan[int]:
+    """Embed the rows' texts in one call and store each vector with the row it was made for."""
+    cfg = memory.config
+    texts = [r.text for r in rows if r.text]
+    vectors = (yield (Op.EMBED_DOCUMENTS, texts)) if texts else []
+    if len(vectors) != len(texts):
+        raise ConfigError(f"the embeddings returned {len(vectors)} vectors for {len(texts)} texts; nothing was stored")
+    own = iter(vectors)
+    sessions: dict[tuple[str, str], list[Any]] = defaultdict(list)
+    for r in rows:  # in the order the texts were sent: each row takes the vector of its own text
+        uh, sh, seq = parse_message_key(r.key)
+        blob = pack(next(own), cfg.vector_dtype, dims) if r.text else ""
+        sessions[(uh, sh)] += [seq, r.type, blob, text_digest(r.text) if r.text else ""]
+    cmds = []
+    for (uh, sh), args in sessions.items():
+        user = UserKeys(cfg.key_prefix, "", uh)  # only key names: the raw id is not needed
+        script_args = [user.messages_of(sh), user.vectors_of(sh), uh, sh, fp, *args]
+        cmds.append(("EVAL", PUT_VECTORS, 1, user.meta_of(sh), *script_args))
+    return sum(int(n) for n in (yield (Op.PIPELINE, cmds)))

@@ -45,6 +45,12 @@ def to_embed(messages: Sequence[BaseMessage], config: SessionMemConfig) -> tuple
     return positions, texts
 
 
+def text_digest(text: str) -> str:
+    """64-bit digest of an embedded text, stored beside its vector's mark (``eth``), so that a
+    vector that is not its message's embedding can be found without calling the model."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
 def pack(vector: Sequence[float], dtype: str, dims: int) -> bytes:
     """A vector as the little-endian blob RediSearch stores (FLOAT32 or FLOAT16)."""
     if len(vector) != dims:

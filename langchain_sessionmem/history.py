@@ -16,7 +16,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from langchain_sessionmem._backend import Backend, Op
-from langchain_sessionmem._cache import Cached, ReadCache, hint
+from langchain_sessionmem._cache import Cached, ReadCache, State, hint, state_of
 from langchain_sessionmem._codec import (
     check_messages,
     content_text,
@@ -29,7 +29,7 @@ from langchain_sessionmem._codec import (
 from langchain_sessionmem._keys import SessionKeys, check_id, message_id_digest
 from langchain_sessionmem._steps import Plan, adrive, drive
 from langchain_sessionmem._tokens import message_tokens, text_counter
-from langchain_sessionmem._vectors import PENDING, fingerprint, pack, to_embed
+from langchain_sessionmem._vectors import PENDING, fingerprint, pack, text_digest, to_embed
 from langchain_sessionmem.config import SessionMemConfig
 from langchain_sessionmem.encryption import ContentEncryption, UserCipher
 from langchain_sessionmem.errors import ConfigError, SummarizationError
@@ -176,18 +176,20 @@ class Snapshot:
         cache entry whose hint was sent) and storing what was read back into ``cache``."""
         cut = self.nsys + self.nbefore
         head, tail = decode_messages(self.docs[:cut], self.cipher), decode_messages(self.docs[cut:], self.cipher)
-        if self.skip_lo > self.skip_hi:
-            middle: list[BaseMessage] = []
-        elif held is None:
-            raise RuntimeError("the read script skipped messages that no cache entry holds")
-        else:
-            middle = held.slice(self.skip_lo, self.skip_hi)
+        middle: list[BaseMessage] = []
+        states: list[State] = []
+        if self.skip_lo <= self.skip_hi:
+            if held is None or cache is None:
+                raise RuntimeError("the read script skipped messages that no cache entry holds")
+            middle = cache.lend(held, self.skip_lo, self.skip_hi)  # objects no one else holds
+            states = held.states[self.skip_lo - held.lo : self.skip_hi - held.lo + 1]
         stored = head[self.nsys :] + middle + tail
         if cache is not None and self.exists:
             if len(stored) != self.hi - self.lo + 1:  # a key vanished mid-range: positions are unknown
                 cache.put(key, None, self.first)
             elif stored:
-                cache.put(key, Cached(self.epoch, self.lo, stored), self.first)
+                states = [*map(state_of, head[self.nsys :]), *states, *map(state_of, tail)]
+                cache.put(key, Cached(self.epoch, self.lo, stored, states), self.first)
         return head[: self.nsys] + stored
 
     def head(self) -> list[BaseMessage]:
@@ -317,9 +319,9 @@ class RedisSessionHistory(BaseChatMessageHistory):
                     raise ValueError(f"{len(texts)} texts were sent, {len(vectors)} vectors came back")
                 dims = len(vectors[0])
                 fp = fingerprint(backend.embeddings, dims, cfg)  # type: ignore[arg-type]
-                for i, vector in zip(positions, vectors, strict=True):
+                for i, text, vector in zip(positions, texts, vectors, strict=True):
                     blobs[i] = pack(vector, cfg.vector_dtype, dims)
-                    docs[i] = mark_embedded(plain[i], fp)
+                    docs[i] = mark_embedded(plain[i], fp, "" if cipher else text_digest(text))
             except Exception as exc:  # the provider's failure must not lose the conversation
                 logger.warning(
                     "embedding %d message(s) of session %r failed (%r); they are stored and marked "

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import warnings
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,10 +21,9 @@ from langchain_core.runnables.history import RunnableWithMessageHistory
 from langchain_core.runnables.utils import ConfigurableFieldSpec
 
 from langchain_sessionmem._backend import Backend, Op
-from langchain_sessionmem._codec import check_messages, decode_stored
-from langchain_sessionmem._keys import DIGEST_HEX, UserKeys, check_id, parse_message_key, thread_id_of
+from langchain_sessionmem._codec import check_messages
+from langchain_sessionmem._keys import DIGEST_HEX, UserKeys, check_id, thread_id_of
 from langchain_sessionmem._records import check_stream, dumps, parse_lines
-from langchain_sessionmem._scripts import PUT_VECTORS
 from langchain_sessionmem._search import (
     check_index,
     check_vector_index,
@@ -43,10 +41,11 @@ from langchain_sessionmem._transfer import (
     import_plan,
     progress_bar,
     refuse_existing_plan,
+    reindex_plan,
     rotate_plan,
     users_plan,
 )
-from langchain_sessionmem._vectors import embed_text, fingerprint, pack
+from langchain_sessionmem._vectors import fingerprint
 from langchain_sessionmem.config import SessionMemConfig
 from langchain_sessionmem.encryption import ContentEncryption
 from langchain_sessionmem.errors import (
@@ -179,7 +178,10 @@ class RedisSessionMemory:
             chain.invoke({"question": "hi"},
                          config={"configurable": {"user_id": "alice", "session_id": "s1"}})
 
-    Constructing the memory and its histories does no I/O; clients connect on first use.
+    Constructing the memory and its histories does no I/O; clients connect on first use. The
+    async API works on any event loop (each ``asyncio.run``, a loop per thread): a memory built
+    from a URL opens one async client per loop. ``with RedisSessionMemory(url) as memory:`` (or
+    ``async with``) closes what it opened on exit.
     """
 
     def __init__(
@@ -199,7 +201,10 @@ class RedisSessionMemory:
                 ``$REDIS_URL``, then ``redis://localhost:6379/0``. Sync and async clients are
                 built from it lazily.
             client: A ``redis.Redis`` to use for the sync API instead of one built from the URL.
-            async_client: A ``redis.asyncio.Redis`` for the async API.
+            async_client: A ``redis.asyncio.Redis`` for the async API. A redis.asyncio client
+                belongs to one event loop: this one is used on the loop it is first used on,
+                and a call from another loop raises ConfigError. Pass ``redis_url`` to use the
+                async API on several loops.
             config: Key prefix, index name, TTLs and limits shared by everything this memory makes.
             embeddings: Any LangChain ``Embeddings``; when set, messages are embedded on write
                 and ``as_retriever`` can search them by meaning.
@@ -389,54 +394,9 @@ class RedisSessionMemory:
 
     # -- reindex -------------------------------------------------------------------------------
 
-    def _reindex_plan(self, batch_size: int, progress: Callable[[int, int], None] | None) -> Plan[int]:
-        cfg, emb = self.config, self._backend.embeddings
-        if emb is None:
-            self._backend._embedder()  # raises the ConfigError that explains
-        dims = yield from self._dims_plan()
-        fp = fingerprint(emb, dims, cfg)  # type: ignore[arg-type]
-        current = yield from self._vector_index_plan()
-        if current != (dims, cfg.vector_dtype, cfg.vector_algorithm):
-            if current is not None:
-                yield ("FT.DROPINDEX", cfg.vector_index_name)  # vectors are overwritten below
-            yield from self._create_vector_index_plan(dims)
-        if not cfg.embed_message_types:
-            return 0
-        types = "|".join(sorted(cfg.embed_message_types))
-        query = f"@type:{{{types}}} -@emb:{{{fp}}}"
-        done, total, idle = 0, 0, 0
-        while idle < 3:
-            reply = yield ("FT.SEARCH", cfg.index_name, query, "LIMIT", 0, batch_size, "RETURN", 1, "$", "DIALECT", 2)
-            found, hits = parse_search(reply)
-            if not hits:
-                break
-            total = max(total, done + found)
-            groups: dict[tuple[str, str], list[tuple[int, str, str]]] = defaultdict(list)
-            texts: list[str] = []
-            for hit in hits:
-                stored = decode_stored(hit.fields["$"])
-                when = datetime.fromtimestamp(stored.timestamp_ms / 1000, tz=timezone.utc)
-                text = embed_text(stored.message, cfg.embed_template, when)
-                uh, sh, seq = parse_message_key(hit.key)
-                groups[(uh, sh)].append((seq, stored.message.type, text))
-                if text:
-                    texts.append(text)
-            vectors = iter((yield (Op.EMBED_DOCUMENTS, texts)) if texts else [])
-            cmds = []
-            for (uh, sh), rows in groups.items():
-                user = UserKeys(cfg.key_prefix, "", uh)  # only key names: the raw id is not needed
-                args: list[Any] = [user.messages_of(sh), user.vectors_of(sh), uh, sh, fp]
-                for seq, mtype, text in rows:
-                    args += [seq, mtype, pack(next(vectors), cfg.vector_dtype, dims) if text else ""]
-                cmds.append(("EVAL", PUT_VECTORS, 1, user.meta_of(sh), *args))
-            stored_now = sum(int(n) for n in (yield (Op.PIPELINE, cmds)))
-            done += stored_now
-            idle = idle + 1 if stored_now == 0 else 0
-            if progress is not None:
-                progress(done, total)
-        return done
-
-    def reindex(self, *, batch_size: int = 256, progress: bool | Callable[[int, int], None] = True) -> int:
+    def reindex(
+        self, *, batch_size: int = 256, progress: bool | Callable[[int, int], None] = True, verify: bool = False
+    ) -> int:
         """Embed every message that has no vector from the current model, in batches.
 
         Fills in messages whose embedding failed on write (marked pending), messages written
@@ -444,18 +404,32 @@ class RedisSessionMemory:
         template, every message (the vector index is rebuilt when the dimension changes). Queries
         never mix vectors of two models: each vector is tagged with its model's fingerprint.
 
+        Each vector is also marked with a digest of the text it was made from. ``verify=True``
+        then reads every message once more and re-embeds those whose vector was not made from
+        their own text. Run it once after upgrading from 0.1.0, whose ``reindex()`` could give
+        the messages of a batch that spanned sessions each other's vectors: vectors written
+        before this version carry no digest, so that first run re-embeds all of them; later runs
+        call the model only for vectors that do not match. Messages stored with encryption get
+        no digest (it would let anyone who reads Redis confirm a guessed message).
+
         Args:
             batch_size: Messages per ``embed_documents`` call.
-            progress: True prints a progress line to stderr; or a callback ``(done, total)``.
+            progress: True prints a progress line to stderr; or a callback ``(done, total)``
+                (with ``verify``, the check then reports ``(checked, total)``).
+            verify: Also check every vector of the current model against its message's text.
 
         Returns:
-            The number of messages embedded.
+            The number of messages embedded (or re-embedded).
         """
-        return drive(self._reindex_plan(batch_size, progress_bar(progress, "reindex")), self._backend.execute)
+        plan = reindex_plan(self, batch_size, progress_bar(progress, "reindex"), verify)
+        return drive(plan, self._backend.execute)
 
-    async def areindex(self, *, batch_size: int = 256, progress: bool | Callable[[int, int], None] = True) -> int:
+    async def areindex(
+        self, *, batch_size: int = 256, progress: bool | Callable[[int, int], None] = True, verify: bool = False
+    ) -> int:
         """Async twin of ``reindex`` (uses ``aembed_documents``)."""
-        return await adrive(self._reindex_plan(batch_size, progress_bar(progress, "reindex")), self._backend.aexecute)
+        plan = reindex_plan(self, batch_size, progress_bar(progress, "reindex"), verify)
+        return await adrive(plan, self._backend.aexecute)
 
     def get_session_history(self, user_id: str, session_id: str) -> RedisSessionHistory:
         """Factory for RunnableWithMessageHistory; its parameter names match the field specs."""
@@ -900,10 +874,30 @@ class RedisSessionMemory:
         """Async twin of ``drop_indexes``."""
         await adrive(self._drop_plan(), self._backend.aexecute)
 
+    # -- closing -------------------------------------------------------------------------------
+
     def close(self) -> None:
-        """Close the clients this memory created (not ones passed in)."""
+        """Close every client this memory created, and never one passed in.
+
+        That is the sync client and the async client of each event loop the memory was used
+        on (see ``_loops.py``): those of loops still open are closed on their loop. A loop that
+        ``asyncio.run`` ran closes its client as it ends anyway. The memory stays usable: a later
+        call opens new connections. Called again, it does nothing.
+        """
         self._backend.close()
 
     async def aclose(self) -> None:
-        """Async twin of ``close``."""
+        """Async twin of ``close``: the running loop's client is closed before it returns."""
         await self._backend.aclose()
+
+    def __enter__(self) -> RedisSessionMemory:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> RedisSessionMemory:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()

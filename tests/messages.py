@@ -11,7 +11,14 @@ from langchain_core.messages import (
     HumanMessage,
     SystemMessage,
     ToolMessage,
+    message_chunk_to_message,
 )
+
+
+def as_stored(messages: list[BaseMessage]) -> list[BaseMessage]:
+    """What the store gives back for ``messages``: each chunk as the message it adds up to
+    (``message_chunk_to_message``, see ``_codec.check_messages``), everything else as it is."""
+    return [message_chunk_to_message(m) for m in messages]
 
 
 def every_kind() -> list[BaseMessage]:

@@ -1,9 +1,13 @@
-"""A FastAPI chat service with per-user, per-session memory in Redis, streaming replies and a web page.
+"""A FastAPI chat service: a LangChain 1.x agent with per-user, per-session memory in Redis, streaming
+replies and a web page.
 
-Each turn the prompt gets the session's instructions and its most recent messages within a token budget
-(``max_tokens``, per request), plus the user's past messages from any session that the semantic retriever
-finds relevant. The reply streams back as server-sent events; the question and the answer are then stored
-in one atomic write. All Redis I/O goes through the package's native async API (redis.asyncio).
+The agent is ``langchain.agents.create_agent`` with the package's ``SessionMemoryMiddleware``
+(``memory.middleware(...)``). Each run the middleware gives the model the session's instructions and its
+most recent messages within a token budget (``max_tokens``, per request), plus the user's past messages
+from any session that the semantic retriever finds relevant, merged into the system message. The agent
+can also search those past messages itself with the memory-search tool (``search_memory``). The
+middleware stores the question before the model is called, then the agent's replies and tool results,
+each once. The reply streams back as server-sent events. All Redis I/O is the package's native async API.
 
 Run (``make redis-up`` prints a REDIS_URL; any Redis with RedisJSON and RediSearch works):
 
@@ -11,14 +15,16 @@ Run (``make redis-up`` prints a REDIS_URL; any Redis with RedisJSON and RediSear
     REDIS_URL=... python -m uvicorn --app-dir examples/chat_service --factory app:create_app --port 8000
 
 then open http://127.0.0.1:8000/. Without OPENAI_API_KEY or COHERE_API_KEY the model is an offline echo
-model whose reply shows what the memory put into its prompt, and embeddings are the offline lexical
-HashingEmbeddings; the choice is printed at start-up. Keys go under SESSIONMEM_PREFIX (default
-``chat-service:``), the index is SESSIONMEM_INDEX (default ``chat-service:idx``).
+model whose reply shows what the memory put into its prompt (and which searches when asked to "search"
+or "remember"), and embeddings are the offline lexical HashingEmbeddings; the choice is printed at
+start-up. Keys go under SESSIONMEM_PREFIX (default ``chat-service:``), the index is SESSIONMEM_INDEX
+(default ``chat-service:idx``).
 
 API (ids are query parameters or JSON fields; errors are ``{"detail": "..."}`` with a 4xx status):
 
     POST   /api/chat          {user_id, session_id, message, max_tokens?, ttl_seconds?} -> text/event-stream:
-                              events context, token (many), done {token_count, message_count}, or error
+                              events context (what the model was given), token (many), tool_call,
+                              tool_result, done {token_count, message_count}, or error
     GET    /api/history       ?user_id&session_id[&limit]  -> messages, message_count, token_count, instructions
     GET    /api/tokens        ?user_id&session_id          -> token_count, message_count
     GET    /api/sessions      ?user_id                     -> the user's sessions, most recent first
@@ -41,41 +47,49 @@ import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
+from uuid import UUID
 
 import redis.asyncio as aredis
 import uvicorn
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
-from langchain_core.documents import Document
+from langchain.agents import create_agent
+from langchain_core.callbacks import AsyncCallbackHandler
 from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+from langgraph.graph.state import CompiledStateGraph
 from pydantic import BaseModel, Field, StringConstraints
 
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
 from _provider import chat_model, embeddings  # noqa: E402
-from echo_model import INSTRUCTIONS_LINE, MEMORY_ITEM, EchoMemoryModel  # noqa: E402
+from echo_model import EchoMemoryModel, content_text, read_system  # noqa: E402
 
 from langchain_sessionmem import (  # noqa: E402
     ConfigError,
     InvalidIdError,
     MessageSerializationError,
-    RedisSessionHistory,
     RedisSessionMemory,
     RedisUnavailableError,
     SessionMemConfig,
 )
 
-BASE_PROMPT = "You are a helpful assistant. You remember this user's earlier conversations."
+SYSTEM_PROMPT = (
+    "You are a helpful assistant. You remember this user's earlier conversations; when they ask about "
+    "something said before that you are not shown, search for it with the search_memory tool."
+)
 MAX_MESSAGE_CHARS = 8000
 MAX_TTL_SECONDS = 365 * 86400
-RECALL_K = 4
-RECALL_DISTANCE = 0.75  # cosine distance; unrelated texts sit near 1.0 with both offline and real embeddings
-INSTRUCTIONS_ID = "sessionmem-instructions"  # the id get_context gives the instructions' SystemMessage
+# Recall (into the system message, once per run) and the search tool: at most 4 past messages, and only
+# close ones (cosine distance; unrelated texts sit near 1.0 with both offline and real embeddings).
+# exclude_recent=2: the tool does not find the run's own question and tool call, stored before it runs.
+RECALL = {"k": 4, "distance_threshold": 0.75}
+SEARCH = {**RECALL, "exclude_recent": 2}
+AGENT_NODE = "model"  # the create_agent node whose model calls are the reply; the middleware's own are not
 
 Id = Annotated[str, Query(description="user or session id: any non-empty text (checked by the memory)")]
 Ttl = Annotated[int | None, Field(ge=0, le=MAX_TTL_SECONDS, description="idle expiry in seconds; 0 = never")]
@@ -96,34 +110,32 @@ class InstructionsRequest(BaseModel):
     ttl_seconds: Ttl = None
 
 
-def _content(message: BaseMessage) -> str:
-    content = message.content
-    if isinstance(content, str):
-        return content
-    return "".join(b.get("text", "") if isinstance(b, dict) else str(b) for b in content)
-
-
-def _one_line(text: str, limit: int = 300) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def system_prompt(head: list[BaseMessage], recalled: list[Document]) -> str:
-    """One system message: the role, the session's instructions (and summary), then the recalled messages."""
-    lines = [BASE_PROMPT]
-    for m in head:
-        lines.append(INSTRUCTIONS_LINE + _content(m) if m.id == INSTRUCTIONS_ID else _content(m))
-    if recalled:
-        lines.append("Earlier messages of this user that may be relevant (from any session):")
-        for d in recalled:
-            who = "user" if d.metadata["type"] == "human" else "assistant"
-            where = f'session "{_one_line(d.metadata["session_id"], 40)}", {d.metadata["timestamp"][:10]}'
-            lines.append(f"{MEMORY_ITEM}[{where}, {who}] {_one_line(d.page_content)}")
-    return "\n".join(lines)
-
-
 def sse(event: str, data: dict[str, Any]) -> str:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+def message_view(message: BaseMessage) -> dict[str, Any]:
+    """A stored message as the page shows it: text, and the tool calls or the tool's name."""
+    view: dict[str, Any] = {"type": message.type, "content": content_text(message.content)}
+    if isinstance(message, AIMessage) and message.tool_calls:
+        view["tool_calls"] = [{"id": c["id"], "name": c["name"], "args": c["args"]} for c in message.tool_calls]
+    if isinstance(message, ToolMessage):
+        view |= {"name": message.name, "tool_call_id": message.tool_call_id}
+    return view
+
+
+class PromptCapture(AsyncCallbackHandler):
+    """Keeps the input of the agent's own model calls (not the middleware's, e.g. a summary)."""
+
+    def __init__(self) -> None:
+        self.prompts: list[list[BaseMessage]] = []
+
+    async def on_chat_model_start(
+        self, serialized: dict[str, Any], messages: list[list[BaseMessage]], *, run_id: UUID,
+        metadata: dict[str, Any] | None = None, **kwargs: Any,
+    ) -> None:  # fmt: skip
+        if (metadata or {}).get("langgraph_node") == AGENT_NODE:
+            self.prompts.append(list(messages[0]))
 
 
 def pick_model(say: Callable[[str], None], echo_delay: float) -> tuple[BaseChatModel, str]:
@@ -139,43 +151,97 @@ def pick_model(say: Callable[[str], None], echo_delay: float) -> tuple[BaseChatM
 
 
 class ChatService:
-    """The memories (one per TTL, sharing one redis.asyncio client), the retriever and the model."""
+    """The memories and agents (one per TTL and token budget, sharing one redis.asyncio client)."""
 
-    def __init__(self, client: aredis.Redis, config: SessionMemConfig, emb: Embeddings, model: BaseChatModel) -> None:
+    def __init__(
+        self, client: aredis.Redis, config: SessionMemConfig, emb: Embeddings, model: BaseChatModel,
+        summary_model: BaseChatModel | None,
+    ) -> None:  # fmt: skip
         self.client, self.config, self.embeddings, self.model = client, config, emb, model
+        self.summary_model = summary_model
         self.memory = RedisSessionMemory(async_client=client, config=config, embeddings=emb)
-        self.retriever = self.memory.as_retriever(k=RECALL_K, distance_threshold=RECALL_DISTANCE)
-        self._by_ttl: dict[int, RedisSessionMemory] = {}
+        self._memories: dict[int, RedisSessionMemory] = {}
+        self._agents: dict[tuple[int, int], CompiledStateGraph[Any, Any, Any, Any]] = {}
 
     def memory_for(self, ttl_seconds: int) -> RedisSessionMemory:
         """A memory that writes with this TTL (the TTL is part of SessionMemConfig)."""
-        memory = self._by_ttl.get(ttl_seconds)
+        memory = self._memories.get(ttl_seconds)
         if memory is None:
-            if len(self._by_ttl) >= 32:
-                self._by_ttl.pop(next(iter(self._by_ttl)))
             config = dataclasses.replace(self.config, ttl_seconds=ttl_seconds or None)
             memory = RedisSessionMemory(async_client=self.client, config=config, embeddings=self.embeddings)
-            self._by_ttl[ttl_seconds] = memory
+            self._memories = _bounded(self._memories, ttl_seconds, memory)
         return memory
 
+    def agent_for(self, ttl_seconds: int, max_tokens: int) -> CompiledStateGraph[Any, Any, Any, Any]:
+        """The agent whose memory writes with this TTL and reads this many tokens of history."""
+        agent = self._agents.get((ttl_seconds, max_tokens))
+        if agent is None:
+            middleware = self.memory_for(ttl_seconds).middleware(
+                max_tokens=max_tokens, recall=RECALL, search_tool=SEARCH, summary_model=self.summary_model
+            )
+            agent = create_agent(self.model, system_prompt=SYSTEM_PROMPT, middleware=[middleware])
+            self._agents = _bounded(self._agents, (ttl_seconds, max_tokens), agent)
+        return agent
+
+    def context(self, prompt: list[BaseMessage]) -> dict[str, Any]:
+        """What the model was given for the reply: the stored window, the prompt's size, what the memory
+        added to the system message."""
+        asked = max((i for i, m in enumerate(prompt) if m.type == "human"), default=len(prompt))
+        window = [m for m in prompt[:asked] if m.type != "system"]
+        instructions, summary, recalled = read_system(prompt)
+        return {
+            "window_messages": len(window),
+            "history_tokens": self.memory.count_tokens(window),
+            "prompt_tokens": self.memory.count_tokens(prompt),
+            "instructions": " ".join(instructions) or None,
+            "summary": summary,
+            "memories": recalled,
+        }
+
     async def turn(
-        self, history: RedisSessionHistory, question: str, prompt: list[BaseMessage], opening: dict[str, Any]
+        self, agent: CompiledStateGraph[Any, Any, Any, Any], ids: dict[str, str], question: str
     ) -> AsyncIterator[str]:
-        """Stream one reply as SSE, then store the question and the answer together."""
-        yield sse("context", opening)
-        parts: list[str] = []
+        """Run the agent on one question and stream its reply, tool calls and tool results as SSE."""
+        capture = PromptCapture()
+        shown = False
+        run = agent.astream(
+            {"messages": [HumanMessage(question)]},
+            context=ids,
+            config={"callbacks": [capture]},
+            stream_mode=["messages", "updates"],
+        )
         try:
-            async for chunk in self.model.astream(prompt):
-                text = _content(chunk)
-                if text:
-                    parts.append(text)
-                    yield sse("token", {"text": text})
-        except Exception as exc:  # the status line is sent already: report in the stream, store nothing
-            yield sse("error", {"detail": f"the model failed, nothing was stored: {exc}"})
+            async for mode, data in run:
+                if not shown and capture.prompts:
+                    shown = True
+                    yield sse("context", self.context(capture.prompts[0]))
+                if mode == "messages":  # (message or chunk, metadata) of a model call
+                    chunk, meta = cast("tuple[BaseMessage, dict[str, Any]]", data)
+                    if meta.get("langgraph_node") == AGENT_NODE and isinstance(chunk, AIMessage):  # or a chunk
+                        if text := content_text(chunk.content):
+                            yield sse("token", {"text": text})
+                    continue
+                for node, update in cast("dict[str, Any]", data).items():  # "updates": {node: its update}
+                    for message in (update or {}).get("messages", []) if isinstance(update, dict) else []:
+                        if node == AGENT_NODE and isinstance(message, AIMessage):
+                            for call in message_view(message).get("tool_calls", []):
+                                yield sse("tool_call", call)
+                        elif isinstance(message, ToolMessage):
+                            yield sse("tool_result", message_view(message))
+        except Exception as exc:  # the status line is sent already: report in the stream
+            yield sse("error", {"detail": f"the reply failed: {exc}"})
             return
-        await history.aadd_messages([HumanMessage(question), AIMessage("".join(parts))])
+        history = self.memory.history(ids["user_id"], ids["session_id"])
         tokens, count = await asyncio.gather(history.atoken_count(), history.alen())
         yield sse("done", {"token_count": tokens, "message_count": count})
+
+
+def _bounded(cache: dict[Any, Any], key: Any, value: Any, size: int = 32) -> dict[Any, Any]:
+    """``cache`` with ``key: value`` added, the oldest entry dropped past ``size``."""
+    if len(cache) >= size:
+        cache.pop(next(iter(cache)))
+    cache[key] = value
+    return cache
 
 
 def create_app(
@@ -185,11 +251,16 @@ def create_app(
     model: BaseChatModel | None = None,
     emb: Embeddings | None = None,
     default_ttl_seconds: int = 7 * 86400,
+    summarize: bool = False,
+    summary_model: BaseChatModel | None = None,
     echo_delay: float = 0.03,
     say: Callable[[str], None] = print,
 ) -> FastAPI:
     """The chat service. Defaults: REDIS_URL, SESSIONMEM_PREFIX / SESSIONMEM_INDEX, and the provider's
-    model and embeddings (printed). No I/O here: the lifespan checks the server and the indexes."""
+    model and embeddings (printed). No I/O here: the lifespan checks the server and the indexes.
+
+    ``summarize``: once a session no longer fits the history budget (``max_tokens``), its older messages
+    are folded into its running summary after the turn, by ``summary_model`` (default: the chat model)."""
     url = redis_url or os.environ.get("REDIS_URL", "redis://localhost:6379/0")
     config = config or SessionMemConfig(
         key_prefix=os.environ.get("SESSIONMEM_PREFIX", "chat-service:"),
@@ -199,7 +270,8 @@ def create_app(
     if model is None:
         model, model_name = pick_model(say, echo_delay)
     emb = emb or embeddings(say=say)
-    service = ChatService(aredis.Redis.from_url(url), config, emb, model)
+    summary_model = (summary_model or model) if summarize else None
+    service = ChatService(aredis.Redis.from_url(url), config, emb, model, summary_model)
     say(f"memory: {service.memory!r}, key prefix {config.key_prefix!r}")
 
     @asynccontextmanager
@@ -245,25 +317,10 @@ def create_app(
     @app.post("/api/chat")
     async def chat(req: ChatRequest) -> StreamingResponse:
         # Everything that can fail on bad input happens before the stream starts, so it gets a 4xx.
-        history = service.memory_for(ttl_of(req.ttl_seconds)).history(req.user_id, req.session_id)
-        context = await history.aget_context(req.max_tokens)  # instructions + the window, within the budget
-        head = [m for m in context if m.type == "system"]
-        window = context[len(head) :]
-        recalled = await service.retriever.ainvoke(
-            req.message, user_id=req.user_id, session_id=req.session_id, exclude_recent=len(window)
-        )
-        prompt = [SystemMessage(system_prompt(head, recalled)), *window, HumanMessage(req.message)]
-        opening = {
-            "window_messages": len(window),
-            "history_tokens": service.memory.count_tokens(context),
-            "prompt_tokens": service.memory.count_tokens(prompt),
-            "memories": [
-                {"session_id": d.metadata["session_id"], "type": d.metadata["type"], "text": d.page_content}
-                for d in recalled
-            ],
-        }
+        service.memory.history(req.user_id, req.session_id)  # checks the ids (no I/O)
+        agent = service.agent_for(ttl_of(req.ttl_seconds), req.max_tokens)
         return StreamingResponse(
-            service.turn(history, req.message, prompt, opening),
+            service.turn(agent, {"user_id": req.user_id, "session_id": req.session_id}, req.message),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
@@ -280,7 +337,7 @@ def create_app(
         return {
             "user_id": user_id,
             "session_id": session_id,
-            "messages": [{"type": m.type, "content": _content(m)} for m in messages],
+            "messages": [message_view(m) for m in messages],
             "message_count": count,
             "token_count": tokens,
             "instructions": instructions,
@@ -327,9 +384,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--ttl", type=int, default=7 * 86400, help="default session idle TTL in seconds (0: never)")
+    parser.add_argument(
+        "--summarize", action="store_true",
+        help="fold the older messages of a session that outgrows the history budget into a running summary",
+    )  # fmt: skip
     parser.add_argument("--echo-delay", type=float, default=0.03, help="seconds between words of the offline model")
     args = parser.parse_args(argv)
-    app = create_app(default_ttl_seconds=args.ttl, echo_delay=args.echo_delay)
+    app = create_app(default_ttl_seconds=args.ttl, summarize=args.summarize, echo_delay=args.echo_delay)
     print(f"open http://{args.host}:{args.port}/")
     uvicorn.run(app, host=args.host, port=args.port, ws="none", log_level="warning")
 

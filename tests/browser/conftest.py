@@ -86,10 +86,45 @@ def app_url(redis_url: str, config: SessionMemConfig, tmp_path_factory: pytest.T
         drop_prefix(redis_url, config.key_prefix)
 
 
+class Console:
+    """The page's console errors and uncaught exceptions. A test that provokes an error response on
+    purpose (the browser logs every 4xx fetch) lists the statuses it expects in ``allowed_statuses``."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+        self.allowed_statuses: set[int] = set()
+
+    def watch(self, page: Page) -> None:
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(f"uncaught: {e}"))
+
+    def unexpected(self) -> list[str]:
+        allowed = [f"the server responded with a status of {s} " for s in self.allowed_statuses]
+        return [e for e in self.errors if not any(a in e for a in allowed)]
+
+
+SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+
+
 @pytest.fixture
-def page(browser: Browser, app_url: str) -> Iterator[Page]:
-    context = browser.new_context(base_url=app_url)
+def size() -> str:
+    """The viewport: "desktop" unless a test parametrizes ``size``."""
+    return "desktop"
+
+
+@pytest.fixture
+def console() -> Console:
+    return Console()
+
+
+@pytest.fixture
+def page(browser: Browser, app_url: str, size: str, console: Console) -> Iterator[Page]:
+    """A fresh browser context at ``size``; the test fails if the page logged a console error."""
+    phone = size == "phone"
+    context = browser.new_context(base_url=app_url, viewport=SIZES[size], is_mobile=phone, has_touch=phone)
     page = context.new_page()
     page.set_default_timeout(10_000)
+    console.watch(page)
     yield page
     context.close()
+    assert console.unexpected() == [], f"console errors on the page: {console.unexpected()}"

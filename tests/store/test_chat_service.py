@@ -1,5 +1,6 @@
 """The FastAPI chat service example (examples/chat_service/app.py), served by a real uvicorn on a free port,
-against the real Redis: streaming, isolation, recall, instructions, token counts, TTL, delete, bad input."""
+against the real Redis: a create_agent agent with SessionMemoryMiddleware, streaming, the memory-search
+tool, isolation, recall, instructions, summaries, token counts, TTL, delete, bad input."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ import uvicorn
 from langchain_core.messages import BaseMessage
 
 from langchain_sessionmem import RedisSessionMemory, SessionMemConfig
-from langchain_sessionmem.testing import HashingEmbeddings
+from langchain_sessionmem.testing import HashingEmbeddings, ScriptedChatModel
 from tests.conftest import free_port
 
 APP_PATH = Path(__file__).resolve().parents[2] / "examples" / "chat_service" / "app.py"
@@ -103,17 +104,19 @@ def events_of(body: str) -> list[tuple[str, dict[str, Any]]]:
 
 
 def chat(client: httpx.Client, user: str, session: str, message: str, **extra: Any) -> dict[str, Any]:
-    """One turn; returns the reply text and the context and done events."""
+    """One turn; returns the reply text, the context and done events, and the tool calls and results."""
     response = client.post("/api/chat", json={"user_id": user, "session_id": session, "message": message, **extra})
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/event-stream")
     events = events_of(response.text)
     kinds = [kind for kind, _ in events]
-    assert kinds[0] == "context" and kinds[-1] == "done" and set(kinds[1:-1]) == {"token"}, kinds
+    assert kinds[0] == "context" and kinds[-1] == "done" and "token" in kinds, kinds
+    assert set(kinds[1:-1]) <= {"token", "tool_call", "tool_result"}, kinds
     return {
         "reply": "".join(data["text"] for kind, data in events if kind == "token"),
         "context": events[0][1],
         "done": events[-1][1],
+        "tools": [(kind, data) for kind, data in events if kind.startswith("tool_")],
     }
 
 
@@ -141,7 +144,7 @@ def test_reply_streams_word_by_word_and_is_stored(
 def test_two_users_with_the_same_session_id_are_isolated(client: httpx.Client, memory: RedisSessionMemory) -> None:
     chat(client, "alice", "s1", "My secret word is pineapple.")
     bob = chat(client, "bob", "s1", "What is my secret word?")
-    assert "pineapple" not in bob["reply"] and bob["context"]["memories"] == []
+    assert "pineapple" not in bob["reply"] and bob["context"]["memories"] == [] and bob["tools"] == []
     assert bob["context"]["window_messages"] == 0, "bob's window must not hold alice's turn"
     history = client.get("/api/history", params={"user_id": "bob", "session_id": "s1"}).json()
     assert "pineapple" not in json.dumps(history) and history["message_count"] == 2
@@ -149,8 +152,65 @@ def test_two_users_with_the_same_session_id_are_isolated(client: httpx.Client, m
     assert "pineapple" not in " ".join(str(m.content) for m in memory.history("bob", "s1").messages)
 
     alice = chat(client, "alice", "s2", "What is my secret word?")  # another session of alice's: recalled
-    assert any("pineapple" in m["text"] and m["session_id"] == "s1" for m in alice["context"]["memories"])
-    assert "pineapple" in alice["reply"]
+    assert any("pineapple" in m and "session 's1'" in m for m in alice["context"]["memories"])
+    assert "pineapple" in alice["reply"] and alice["tools"] == [], "recalled by the middleware, no search needed"
+
+
+def test_the_agent_searches_memory_with_its_tool(client: httpx.Client, memory: RedisSessionMemory) -> None:
+    chat(client, "alice", "s1", "My secret word is pineapple.")
+    chat(client, "bob", "s1", "My secret word is mango.")
+    turn = chat(client, "alice", "s2", "Search your memory: what was my secret word?")
+    (call_kind, call), (result_kind, result) = turn["tools"]
+    assert call_kind == "tool_call" and call["name"] == "search_memory" and "secret word" in call["args"]["query"]
+    assert result_kind == "tool_result" and result["tool_call_id"] == call["id"] and result["name"] == "search_memory"
+    assert "pineapple" in result["content"] and "mango" not in result["content"], "only alice's messages"
+    assert "Search your memory" not in result["content"], "the run's own question is not a search result"
+    assert "pineapple" in turn["reply"].split("It found:")[1]
+    stored = memory.history("alice", "s2").messages  # the middleware stored each step once, in order
+    assert [m.type for m in stored] == ["human", "ai", "tool", "ai"]
+    assert stored[1].tool_calls[0]["id"] == call["id"] and stored[2].tool_call_id == call["id"]
+    assert stored[3].content == turn["reply"] and turn["done"]["message_count"] == 4
+    shown = client.get("/api/history", params={"user_id": "alice", "session_id": "s2"}).json()["messages"]
+    assert shown[1]["tool_calls"] == [{"id": call["id"], "name": "search_memory", "args": call["args"]}]
+    assert shown[2] == {"type": "tool", "content": result["content"], "name": "search_memory",
+                        "tool_call_id": call["id"]}  # fmt: skip
+
+    bob = chat(client, "bob", "s2", "Search your memory: what was my secret word?")
+    assert "mango" in bob["tools"][1][1]["content"] and "pineapple" not in json.dumps(bob)
+
+
+def test_the_context_event_is_what_the_model_was_given(
+    serve: Callable[..., httpx.Client], memory: RedisSessionMemory
+) -> None:
+    model = ScriptedChatModel(responses=["Noted."])
+    client = serve(model=model)
+    client.put("/api/instructions", json={"user_id": "alice", "session_id": "s1", "instructions": "Be brief."})
+    for text in ("I like pancakes.", "And maple syrup.", "What do I like?"):
+        turn = chat(client, "alice", "s1", text)
+    prompt = model.inputs[-1]
+    assert turn["reply"] == "Noted." and model.bound_tools == ["search_memory"]
+    assert [m.type for m in prompt] == ["system", "human", "ai", "human", "ai", "human"]
+    assert turn["context"]["window_messages"] == 4 and turn["context"]["instructions"] == "Be brief."
+    assert turn["context"]["prompt_tokens"] == memory.count_tokens(prompt)
+    assert turn["context"]["history_tokens"] == memory.count_tokens(prompt[1:5])
+    assert str(prompt[0].content).startswith(chat_app.SYSTEM_PROMPT) and "Be brief." in str(prompt[0].content)
+
+
+def test_the_stream_leaves_out_the_middlewares_own_model_calls(
+    serve: Callable[..., httpx.Client], memory: RedisSessionMemory
+) -> None:
+    summarizer = ScriptedChatModel(responses=["SUMMARY-MARKER: the user plans a trip and likes pancakes."])
+    client = serve(summarize=True, summary_model=summarizer)
+    body = ""
+    for i in range(4):
+        turn = {"user_id": "alice", "session_id": "s1", "message": f"Turn {i}: I like pancakes.", "max_tokens": 200}
+        body += client.post("/api/chat", json=turn).text
+    assert summarizer.inputs, "the session outgrew its window: the middleware summarised it"
+    assert "SUMMARY-MARKER" not in body, "the summary call leaked into the reply stream"
+    context = memory.history("alice", "s1").get_context()
+    assert any("SUMMARY-MARKER" in str(m.content) for m in context if m.type == "system")
+    turn = chat(client, "alice", "s1", "Where was I?", max_tokens=200)
+    assert turn["context"]["summary"].startswith("SUMMARY-MARKER") and "SUMMARY-MARKER" in turn["reply"]
 
 
 def test_window_follows_the_per_request_token_budget(client: httpx.Client) -> None:
@@ -243,7 +303,7 @@ def test_bad_input_is_a_4xx_with_a_reason(
     assert list(raw.scan_iter(match=f"{config.key_prefix}*")) == [], "a rejected request stored something"
 
 
-def test_a_model_failure_mid_reply_is_reported_and_stores_nothing(
+def test_a_model_failure_mid_reply_is_reported_and_keeps_only_the_question(
     serve: Callable[..., httpx.Client], memory: RedisSessionMemory
 ) -> None:
     client = serve(model=BreaksMidReply(delay=0.0))
@@ -251,7 +311,8 @@ def test_a_model_failure_mid_reply_is_reported_and_stores_nothing(
     events = events_of(response.text)
     assert [kind for kind, _ in events] == ["context", "token", "token", "error"]
     assert "provider connection reset" in events[-1][1]["detail"]
-    assert memory.history("alice", "s1").messages == []
+    stored = memory.history("alice", "s1").messages  # stored before the model was called; no partial reply
+    assert [(m.type, m.content) for m in stored] == [("human", "Hi")]
 
 
 def test_the_page_is_served(client: httpx.Client) -> None:

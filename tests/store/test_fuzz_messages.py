@@ -29,6 +29,7 @@ from langchain_sessionmem._codec import content_text
 from langchain_sessionmem.errors import InvalidMessageError, MessageSerializationError, SessionMemError
 from langchain_sessionmem.history import title_of
 from langchain_sessionmem.testing import HashingEmbeddings
+from tests.messages import as_stored
 from tests.store.conftest import Api
 from tests.store.test_adversarial import dump
 from tests.unit.test_fuzz_codec import I64, SHORT_FLOAT, assert_exact, message_strategy
@@ -76,7 +77,7 @@ async def test_fuzzed_messages_round_trip_exactly_through_the_store(
     history = fmemory.history(user, session)
     for batch in batches:
         await api(history, "add_messages", batch)
-    sent = _first_of_each_id([m for batch in batches for m in batch])
+    sent = as_stored(_first_of_each_id([m for batch in batches for m in batch]))
 
     assert_exact(await api(history, "messages"), sent)
     assert_exact(await api(history, "get_recent", k), sent[-k:] if k else [])
@@ -84,7 +85,7 @@ async def test_fuzzed_messages_round_trip_exactly_through_the_store(
     assert await api(history, "token_count") == fmemory.count_tokens(sent)
     info = await api(fmemory, "get_session", user, session)
     # The title comes from the first batch whose first human message has text (NULs, RTL marks... kept).
-    title = next((t for t in map(title_of, batches) if t), None)
+    title = next((t for t in (title_of(as_stored(b)) for b in batches) if t), None)
     assert (info.title, info.message_count) == (title, len(sent))
 
     # The retriever rebuilds each embedded message from its stored document.

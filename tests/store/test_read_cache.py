@@ -155,6 +155,43 @@ async def test_returned_lists_are_the_callers_own(api: Api, amemory: RedisSessio
     assert await api(h, "messages") == turn(1)
 
 
+async def test_returned_messages_are_the_callers_own(api: Api, amemory: RedisSessionMemory) -> None:
+    """Editing what a read returned (content, id, nested metadata, list content) changes no later read."""
+    h = amemory.history("u", "s")
+    stored = [
+        HumanMessage([{"type": "text", "text": "look"}, {"type": "image_url", "image_url": {"url": "data:,x"}}]),
+        AIMessage("rest it", id="a1", response_metadata={"usage": {"tokens": [1, 2]}}),
+        ToolMessage("42", tool_call_id="c1", artifact={"rows": [1]}),
+    ]
+    await api(h, "add_messages", stored)
+
+    def edit(got: list[BaseMessage]) -> None:
+        got[0].content.append({"type": "text", "text": "edited"})  # type: ignore[union-attr]
+        got[0].content[1]["image_url"]["url"] = "edited"  # type: ignore[index]
+        got[1].content += " edited"
+        got[1].id = "edited"
+        got[1].response_metadata["usage"]["tokens"].append(3)
+        got[1].additional_kwargs["edited"] = True
+        got[2].artifact["rows"].append(2)  # type: ignore[attr-defined]
+        got[2].extra_field = 1  # BaseMessage allows extra attributes
+
+    for read in ("messages", "get_recent", "get_window", "get_context"):
+        args = (3,) if read == "get_recent" else ()
+        for _ in range(2):  # the first read fills the cache, the second is served from it
+            got = await api(h, read, *args)
+            edit(got)  # edited while still held
+            assert await api(h, read, *args) == stored, read
+            del got
+            got = await api(h, read, *args)
+            edit(got)
+            del got  # edited, then dropped
+            assert await api(h, read, *args) == stored, read
+            kept = await api(h, read, *args)
+            later = await api(h, read, *args)
+            edit(kept)  # edited after a later read returned
+            assert later == stored and await api(h, read, *args) == stored, read
+
+
 def test_cache_is_bounded_and_can_be_disabled(redis_url: str, config: SessionMemConfig) -> None:
     small = RedisSessionMemory(redis_url, config=dataclasses.replace(config, read_cache_messages=50))
     small.setup()

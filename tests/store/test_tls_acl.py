@@ -249,7 +249,7 @@ async def test_every_operation_over_tls(api: Api, tls: RedisProcess, how: str) -
     try:
         await exercise(api, make)
         for memory in made:
-            client = memory._backend._client or memory._backend._async_client
+            client = memory._backend._client or memory._backend.async_client  # the async one of this loop
             assert client is not None and "SSL" in client.connection_pool.connection_class.__name__
         with tls.admin() as admin:
             assert acl_denials(admin) == []

@@ -20,6 +20,7 @@ from langchain_sessionmem._search import (
     Scope,
     check_index,
     knn_query,
+    one_model,
     parse_search,
     text_query,
     text_query_terms,
@@ -187,10 +188,7 @@ class RedisSessionHistoryRetriever(BaseRetriever):
             vector = yield (Op.EMBED_QUERY, query)
             fp = fingerprint(memory._backend._embedder(), len(vector), cfg)
             blob = pack(vector, cfg.vector_dtype, len(vector))
-            searches.append(
-                ("FT.SEARCH", cfg.vector_index_name, knn_query(scope, fetch, fp), "PARAMS", 2, "vec", blob,
-                 "SORTBY", "dist", "ASC", "RETURN", 2, "dist", "ts", "LIMIT", 0, fetch, "DIALECT", 2)
-            )  # fmt: skip
+            searches.append(_knn_search(cfg.vector_index_name, scope, fetch, blob))
         if self.search_type in ("text", "hybrid"):
             text = text_query(scope, text_query_terms(query))
             if text is not None:
@@ -204,6 +202,11 @@ class RedisSessionHistoryRetriever(BaseRetriever):
             memory._backend.index_checked = True
         else:
             replies = (yield (Op.PIPELINE, searches)) if searches else []
+        if self.search_type in ("similarity", "hybrid") and not one_model(replies[0], fp):
+            # The nearest vectors include another model's (a reindex is pending): search again among
+            # this model's only. Filtering by model up front would double every search's time, and
+            # when the nearest `fetch` are all this model's they are this model's nearest `fetch`.
+            replies[0] = yield _knn_search(cfg.vector_index_name, scope, fetch, blob, fp)
         seeds = self._rank(replies)
 
         if not seeds:
@@ -289,6 +292,13 @@ class RedisSessionHistoryRetriever(BaseRetriever):
                     placed.add(key)
                     out.append(docs[key])
         return out
+
+
+def _knn_search(index: str, scope: Scope, fetch: int, blob: bytes, model_fp: str | None = None) -> tuple[Any, ...]:
+    """The KNN FT.SEARCH command: ``fetch`` nearest in ``scope`` (of model ``model_fp`` only, when given),
+    returning their distance, time and model fingerprint."""
+    return ("FT.SEARCH", index, knn_query(scope, fetch, model_fp), "PARAMS", 2, "vec", blob,
+            "SORTBY", "dist", "ASC", "RETURN", 3, "dist", "ts", "m", "LIMIT", 0, fetch, "DIALECT", 2)  # fmt: skip
 
 
 def _with_config_ids(config: RunnableConfig | None, kwargs: dict[str, Any]) -> dict[str, Any]:

@@ -8,11 +8,14 @@
     ├── MessageSerializationError (ValueError)
     │   └── MessageTooLargeError          encoded message above SessionMemConfig.max_message_bytes
     ├── ConfigError (ValueError)          a SessionMemConfig value or argument that cannot work
+    │   └── ClusterClientError            a plain client talks to a Redis Cluster node: use a cluster client
     ├── InvalidRecordError (ValueError)   a malformed line of an export/import stream
     ├── ConcurrentUpdateError (RuntimeError)      another writer changed what this call read first
     ├── RedisUnavailableError (ConnectionError)   server unreachable, timed out, or connection dropped
+    │   └── SlotMigratingError            a cluster slot kept moving (resharding) past the retry wait
     ├── ModulesMissingError (RuntimeError)        server lacks RedisJSON or RediSearch
     ├── IndexSchemaMismatchError (RuntimeError)   an index of that name exists with another schema
+    ├── SearchUnavailableError (RuntimeError)     a Redis Cluster whose RediSearch cannot search across shards
     ├── IdCollisionError (RuntimeError)           two different ids mapped to the same keys (refused)
     ├── SummarizationError (RuntimeError)         the chat model gave no usable summary (nothing stored)
     ├── EncryptionError (RuntimeError)            sealed data without its key, or that fails authentication
@@ -34,6 +37,7 @@ from contextlib import contextmanager
 import redis.exceptions as rex
 
 __all__ = [
+    "ClusterClientError",
     "ConcurrentUpdateError",
     "ConfigError",
     "EncryptionError",
@@ -49,7 +53,9 @@ __all__ = [
     "RedisCommandError",
     "RedisOutOfMemoryError",
     "RedisUnavailableError",
+    "SearchUnavailableError",
     "SessionMemError",
+    "SlotMigratingError",
     "SummarizationError",
     "TokenizerFallbackWarning",
 ]
@@ -124,6 +130,21 @@ class RedisOutOfMemoryError(RedisCommandError):
     """The server reached ``maxmemory`` and refused a write (``noeviction``); nothing was stored."""
 
 
+class ClusterClientError(ConfigError):
+    """A plain ``redis.Redis`` client (or ``redis://`` URL) talks to a Redis Cluster node, which
+    answers only for its own slots: use a ``redis+cluster://`` URL or a ``RedisCluster`` client."""
+
+
+class SlotMigratingError(RedisUnavailableError):
+    """A Redis Cluster slot holding the user's keys was being moved (resharding) for longer than
+    the retry wait, or moved while a whole-keyspace operation scanned it; call again."""
+
+
+class SearchUnavailableError(SessionMemError, RuntimeError):
+    """The server cannot search this memory's messages: a Redis Cluster whose RediSearch has no
+    coordinator (Redis Stack 7.x) indexes each shard apart. The history works; search does not."""
+
+
 class EvictionPolicyWarning(UserWarning):
     """The server's ``maxmemory-policy`` lets it delete history keys under memory pressure."""
 
@@ -140,9 +161,10 @@ def redact_url(url: str) -> str:
     return re.sub(r"([?&](?:password|ssl_password)=)[^&#]*", r"\1***", url, flags=re.IGNORECASE)
 
 
-def _translate(exc: rex.RedisError, url: str) -> SessionMemError:
+def _translate(exc: rex.RedisError | rex.RedisClusterException, url: str) -> SessionMemError:
     msg = str(exc)
-    if isinstance(exc, (rex.ConnectionError, rex.TimeoutError)):
+    # A cluster that is down, or whose nodes cannot be reached, is unavailable like a single server.
+    if isinstance(exc, (rex.ConnectionError, rex.TimeoutError, rex.ClusterError, rex.RedisClusterException)):
         low = msg.lower()
         if "ssl" in low or "certificate" in low or "tls" in low:
             hint = (
@@ -154,8 +176,23 @@ def _translate(exc: rex.RedisError, url: str) -> SessionMemError:
         else:
             hint = "Check that the server is running (`make redis-up`) and that REDIS_URL is right"
         return RedisUnavailableError(f"cannot talk to Redis at {url}: {msg}. {hint}")
+    if isinstance(exc, (rex.MovedError, rex.AskError)):  # only a plain client sees these: cluster clients follow
+        return ClusterClientError(
+            f"Redis at {url} is a Redis Cluster node and the key is served by another node ({msg}). Use a "
+            "cluster client: a redis+cluster:// URL, or client=redis.cluster.RedisCluster(...) and "
+            "async_client=redis.asyncio.cluster.RedisCluster(...)"
+        )
     if isinstance(exc, rex.ResponseError):
         low = msg.lower()
+        if (
+            isinstance(exc, rex.TryAgainError)
+            or "during rehashing of the slot" in low  # Redis 7.4: a script touched a key of a slot in motion
+            or "non local key in a cluster node" in low  # Redis 7.0-7.2, same cause
+        ):
+            return SlotMigratingError(
+                f"a Redis Cluster slot at {url} is being migrated (resharding) and the operation could not run "
+                f"while it moves ({msg}); nothing was changed. Call again once the reshard is done"
+            )
         if "sessionmem_id_collision" in low:
             return IdCollisionError(
                 "two different ids map to the same Redis keys (a SHA-256 prefix collision); "
@@ -190,5 +227,5 @@ def translate_redis_errors(url: str) -> Iterator[None]:
     """
     try:
         yield
-    except rex.RedisError as exc:
+    except (rex.RedisError, rex.RedisClusterException) as exc:
         raise _translate(exc, url) from exc

@@ -168,10 +168,24 @@ def _myself_slots(reply: Any) -> str:
     return ""
 
 
+def _not_a_cluster_node_plan() -> Plan[None]:
+    """Raise ClusterClientError when a plain client talks to a cluster node (one INFO)."""
+    info = yield ("INFO", "cluster")
+    if str(info.get("cluster_enabled", 0)) == "1":
+        raise ClusterClientError(
+            "this Redis is a Redis Cluster node: a plain client reaches only that node's slots. Use a "
+            "redis+cluster:// URL (e.g. redis+cluster://host:port), or pass client=redis.cluster.RedisCluster(...) "
+            "and async_client=redis.asyncio.cluster.RedisCluster(...)"
+        )
+
+
 def topology_plan() -> Plan[Topology]:
+    """The primaries and their slots; on a single server ``[None]``, after checking it is one."""
     from langchain_sessionmem._backend import Op
 
     nodes = yield (Op.PRIMARIES,)
+    if nodes == [None]:
+        yield from _not_a_cluster_node_plan()
     slots = []
     for node in nodes:
         if node is not None:
@@ -212,13 +226,7 @@ def setup_plan(backend: Backend) -> Plan[tuple[bool, str | None]]:
     from langchain_sessionmem._backend import Op
 
     if not backend.is_cluster:
-        info = yield ("INFO", "cluster")
-        if str(info.get("cluster_enabled", 0)) == "1":
-            raise ClusterClientError(
-                f"Redis at {backend.url} is a Redis Cluster node: a plain client reaches only that node's slots. "
-                "Use a redis+cluster:// URL (e.g. redis+cluster://host:port), or pass "
-                "client=redis.cluster.RedisCluster(...) and async_client=redis.asyncio.cluster.RedisCluster(...)"
-            )
+        yield from _not_a_cluster_node_plan()
         return False, None
     topology = yield from topology_plan()
     policies = []

@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install test integration_tests lint format type redis-up redis-down demo chat check bench bench-profile bench-context
+.PHONY: help install test integration_tests lint format type redis-up redis-down redis-cluster-up redis-cluster-down bench-cluster demo chat check bench bench-profile bench-context
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -42,6 +42,15 @@ redis-up: ## Start a private Redis Stack (RedisJSON + RediSearch), print its URL
 
 redis-down: ## Stop the private Redis Stack
 	@bash scripts/redis-stack.sh down
+
+redis-cluster-up: ## Start a private 3-primary Redis Cluster with the modules (ports 7101-7103), print its URL
+	@bash scripts/redis-cluster.sh up
+
+redis-cluster-down: ## Stop the private Redis Cluster
+	@bash scripts/redis-cluster.sh down
+
+bench-cluster: $(STAMP) ## A turn and a history read on the cluster vs one node (medians, p99, ratios)
+	@REDIS_URL=$${REDIS_URL:-$$(bash scripts/redis-stack.sh up)} REDIS_CLUSTER_URL=$${REDIS_CLUSTER_URL:-$$(bash scripts/redis-cluster.sh up)} $(PY) -m benchmarks.cluster
 
 demo: $(STAMP) ## Run the chef demo end to end (scripted model offline; OpenAI/Cohere if keys are set)
 	@REDIS_URL=$${REDIS_URL:-$$(bash scripts/redis-stack.sh up)} $(PY) examples/chef_demo.py

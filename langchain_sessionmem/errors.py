@@ -163,6 +163,11 @@ def redact_url(url: str) -> str:
 
 def _translate(exc: rex.RedisError | rex.RedisClusterException, url: str) -> SessionMemError:
     msg = str(exc)
+    if isinstance(exc, rex.ClusterError) and "ttl exhausted" in msg.lower():  # redirected back and forth
+        return SlotMigratingError(
+            f"the Redis Cluster at {url} kept redirecting the call ({msg}): a slot is being moved; nothing was "
+            "changed. Call again once the reshard is done"
+        )
     # A cluster that is down, or whose nodes cannot be reached, is unavailable like a single server.
     if isinstance(exc, (rex.ConnectionError, rex.TimeoutError, rex.ClusterError, rex.RedisClusterException)):
         low = msg.lower()

@@ -70,7 +70,11 @@ def test_a_live_reshard_loses_nothing_and_mixes_nothing(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     src, dst = rc.get_primaries()[0], rc.get_primaries()[1]
-    users = [u for u in (f"writer-{i}" for i in range(200)) if rc.get_node_from_key(UserKeys.of(config.key_prefix, u).user).name == src.name][:WRITERS]  # fmt: skip
+
+    def on_src(user: str) -> bool:
+        return bool(rc.get_node_from_key(UserKeys.of(config.key_prefix, user).user).name == src.name)
+
+    users = [u for u in (f"writer-{i}" for i in range(200)) if on_src(u)][:WRITERS]
     slots = sorted({rc.keyslot(UserKeys.of(config.key_prefix, u).user) for u in users})
     acked: dict[str, list[int]] = {u: [] for u in users}
     attempted: dict[str, int] = dict.fromkeys(users, 0)

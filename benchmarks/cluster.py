@@ -101,7 +101,7 @@ def main() -> None:
     tp_cluster = throughput(cluster_url, cfg)
     primaries = len(redis.cluster.RedisCluster.from_url(cluster_url.replace("+cluster", "", 1)).get_primaries())
     print(f"turns/s, 8 threads: single {tp_single:.0f}; cluster {tp_cluster:.0f} "
-          f"({tp_cluster / primaries:.0f} per primary, {primaries} primaries on the same 2 cores as the client)")  # fmt: skip
+          f"({tp_cluster / primaries:.0f} per primary, {primaries} primaries sharing 2 cores with the client)")  # fmt: skip
     for url in (single_url,):
         raw = redis.Redis.from_url(url)
         for key in raw.scan_iter(match=f"bench{tag}:*", count=1000):

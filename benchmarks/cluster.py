@@ -100,8 +100,10 @@ def main() -> None:
     tp_single = throughput(single_url, cfg)
     tp_cluster = throughput(cluster_url, cfg)
     primaries = len(redis.cluster.RedisCluster.from_url(cluster_url.replace("+cluster", "", 1)).get_primaries())
-    print(f"turns/s, 8 threads: single {tp_single:.0f}; cluster {tp_cluster:.0f} "
-          f"({tp_cluster / primaries:.0f} per primary, {primaries} primaries sharing 2 cores with the client)")  # fmt: skip
+    per = tp_cluster / primaries
+    print(
+        f"turns/s, 8 threads: single {tp_single:.0f}; cluster {tp_cluster:.0f} ({per:.0f} per primary, {primaries} primaries)"
+    )
     for url in (single_url,):
         raw = redis.Redis.from_url(url)
         for key in raw.scan_iter(match=f"bench{tag}:*", count=1000):

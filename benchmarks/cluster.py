@@ -102,7 +102,8 @@ def main() -> None:
     primaries = len(redis.cluster.RedisCluster.from_url(cluster_url.replace("+cluster", "", 1)).get_primaries())
     per = tp_cluster / primaries
     print(
-        f"turns/s, 8 threads: single {tp_single:.0f}; cluster {tp_cluster:.0f} ({per:.0f} per primary, {primaries} primaries)"
+        f"turns/s, 8 threads: single {tp_single:.0f}; cluster {tp_cluster:.0f} "
+        f"({per:.0f} per primary, {primaries} primaries)"
     )
     for url in (single_url,):
         raw = redis.Redis.from_url(url)

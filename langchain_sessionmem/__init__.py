@@ -3,6 +3,7 @@
 from langchain_sessionmem.config import SessionMemConfig
 from langchain_sessionmem.encryption import ContentEncryption, KeyRing
 from langchain_sessionmem.errors import (
+    ClusterClientError,
     ConcurrentUpdateError,
     ConfigError,
     EncryptionError,
@@ -18,7 +19,9 @@ from langchain_sessionmem.errors import (
     RedisCommandError,
     RedisOutOfMemoryError,
     RedisUnavailableError,
+    SearchUnavailableError,
     SessionMemError,
+    SlotMigratingError,
     SummarizationError,
     TokenizerFallbackWarning,
 )
@@ -29,6 +32,7 @@ from langchain_sessionmem.retriever import RedisSessionHistoryRetriever
 __version__ = "0.1.0"
 
 __all__ = [
+    "ClusterClientError",
     "ConcurrentUpdateError",
     "ConfigError",
     "ContentEncryption",
@@ -47,12 +51,14 @@ __all__ = [
     "RedisSessionHistory",
     "RedisSessionHistoryRetriever",
     "RedisUnavailableError",
+    "SearchUnavailableError",
     "RedisSessionMemory",
     "SessionInfo",
     "SessionPage",
     "TransferStats",
     "SessionMemConfig",
     "SessionMemError",
+    "SlotMigratingError",
     "SummarizationError",
     "TokenizerFallbackWarning",
     "EvictionPolicyWarning",

@@ -147,7 +147,7 @@ class Backend:
             pause *= 2
 
     def _send(self, steps: Sequence[Sequence[Any]], send: Callable[[], Any]) -> Any:
-        delays, moving = self._delays(steps), _cluster.migration_delays()
+        delays, moving = self._delays(steps), _cluster.migration_delays(self.config.slot_migration_wait_seconds)
         while True:
             try:
                 with self.errors():
@@ -159,7 +159,7 @@ class Backend:
                 time.sleep(pause)
 
     async def _asend(self, steps: Sequence[Sequence[Any]], send: Callable[[], Awaitable[Any]]) -> Any:
-        delays, moving = self._delays(steps), _cluster.migration_delays()
+        delays, moving = self._delays(steps), _cluster.migration_delays(self.config.slot_migration_wait_seconds)
         while True:
             try:
                 with self.errors():

@@ -8,7 +8,8 @@
   declare is refused (Redis 7.4: "undeclared keys were accessed during rehashing of the slot").
   Every script first touches a key that never exists (see ``_scripts._PRELUDE``), so it is refused
   before it read or wrote anything; the refusal is translated to ``SlotMigratingError`` and the
-  backend sends the call again, with short pauses, for up to ``MIGRATION_WAIT_SECONDS``.
+  backend sends the call again, with short pauses, for up to
+  ``SessionMemConfig.slot_migration_wait_seconds``.
 - **Fan-out.** Whole-keyspace operations (``list_users``, a full export, ``stats``) SCAN every
   primary. A plan asks ``(Op.PRIMARIES,)`` for the primaries (``[None]`` on a single server) and
   runs a command on one with ``(Op.ON_NODE, node, command)``. An unreachable primary raises
@@ -51,7 +52,6 @@ SyncClient = redis.Redis | RedisCluster
 AsyncClient = aredis.Redis | AsyncRedisCluster
 
 _SCHEMES = {"redis+cluster": "redis", "rediss+cluster": "rediss"}
-MIGRATION_WAIT_SECONDS = 15.0  # how long a call waits for a slot in motion before SlotMigratingError
 _COORDINATOR_PROBES = (("SEARCH.CLUSTERINFO",), ("FT.CLUSTERINFO",))
 
 
@@ -85,10 +85,11 @@ def cluster_url_of(client: RedisCluster | AsyncRedisCluster) -> str:
     return f"{'rediss' if tls else 'redis'}+cluster://{names[0]}"
 
 
-def migration_delays() -> Iterator[float]:
-    """Pauses between attempts of a call refused while its slot moves: short, growing, jittered."""
+def migration_delays(wait_seconds: float) -> Iterator[float]:
+    """Pauses between attempts of a call refused while its slot moves: short, growing, jittered,
+    ``wait_seconds`` in all."""
     waited, pause = 0.0, 0.01
-    while waited < MIGRATION_WAIT_SECONDS:
+    while waited < wait_seconds:
         step = pause * random.uniform(0.5, 1.0)
         waited += step
         yield step

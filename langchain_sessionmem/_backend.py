@@ -95,8 +95,11 @@ class Backend:
         """Ask the server's ``maxmemory-policy`` once (None when INFO is refused) and note whether
         it may evict keys: anything but ``noeviction``, or unknown."""
         try:
-            info = yield ("INFO", "memory")
-            policy: str | None = str(info.get("maxmemory_policy", "noeviction"))
+            if self.is_cluster:  # every primary's
+                policy: str | None = yield from _cluster.policy_plan()
+            else:
+                info = yield ("INFO", "memory")
+                policy = str(info.get("maxmemory_policy", "noeviction"))
         except Exception:  # a refused probe only makes reads check more
             policy = None
         self.may_evict = policy != "noeviction"

@@ -230,7 +230,6 @@ def setup_plan(backend: Backend) -> Plan[tuple[bool, str | None]]:
         yield from _not_a_cluster_node_plan()
         return False, None
     topology = yield from topology_plan()
-    policies = []
     for node in topology.nodes:
         modules = yield (Op.ON_NODE, node, ("INFO", "modules"))
         names = {str(m.get("name", "")).lower() for m in modules.get("modules", [])}
@@ -240,12 +239,23 @@ def setup_plan(backend: Backend) -> Plan[tuple[bool, str | None]]:
                     f"cluster primary {node.name} lacks the {module} module; load rejson.so and redisearch.so "
                     "on every node (Redis Stack or Redis 8)"
                 )
-        memory = yield (Op.ON_NODE, node, ("INFO", "memory"))
-        policies.append(str(memory.get("maxmemory_policy", "noeviction")))
-    policy = next((p for p in policies if p != "noeviction"), "noeviction")
+    policy = yield from policy_plan(topology)
     backend.may_evict = policy != "noeviction"
     yield from search_plan(backend, topology)
     return True, policy
+
+
+def policy_plan(topology: Topology | None = None) -> Plan[str]:
+    """The ``maxmemory-policy`` of the primaries: the first that is not ``noeviction``, if any."""
+    from langchain_sessionmem._backend import Op
+
+    if topology is None:
+        topology = yield from topology_plan()
+    policies = []
+    for node in topology.nodes:
+        memory = yield (Op.ON_NODE, node, ("INFO", "memory"))
+        policies.append(str(memory.get("maxmemory_policy", "noeviction")))
+    return next((p for p in policies if p != "noeviction"), "noeviction")
 
 
 def search_plan(backend: Backend, topology: Topology | None = None) -> Plan[None]:

@@ -139,3 +139,24 @@ async def test_a_plain_client_at_a_cluster_node_is_told_to_use_a_cluster_client(
     client.close()
     memory.close()
     await memory.aclose()
+
+
+async def test_a_primary_that_may_evict_makes_reads_check_their_cache(
+    api: Api, cluster_url: str, config: SessionMemConfig, rc: RedisCluster
+) -> None:
+    default = rc.get_default_node().name
+    node = next(n for n in rc.get_primaries() if n.name != default)  # not the node a keyless INFO reaches
+    client = redis.Redis(host=node.host, port=node.port)
+    client.config_set("maxmemory-policy", "allkeys-lru")
+    memory = RedisSessionMemory(cluster_url, config=config)
+    try:
+        h = memory.history("u", "s")
+        await api(h, "add_messages", [HumanMessage("a")])
+        await api(h, "messages")
+        await api(h, "messages")  # with messages held, the read first asks every primary's policy
+        assert memory._backend.may_evict is True
+    finally:
+        client.config_set("maxmemory-policy", "noeviction")
+        client.close()
+        memory.close()
+        await memory.aclose()

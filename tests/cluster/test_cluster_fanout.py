@@ -16,7 +16,7 @@ from redis.cluster import RedisCluster
 
 from langchain_sessionmem import RedisSessionMemory, SessionMemConfig
 from langchain_sessionmem.cli import cli
-from langchain_sessionmem.errors import RedisUnavailableError
+from langchain_sessionmem.errors import RedisUnavailableError, SlotMigratingError
 from tests.cluster.conftest import Api, drop_prefix, users_on_every_primary
 
 
@@ -78,3 +78,29 @@ async def test_an_unreachable_primary_is_an_error_not_a_partial_answer(
 
 def test_the_fixture_cleans_up(rc: RedisCluster) -> None:
     drop_prefix(rc, "fan:")
+
+
+async def test_a_scan_during_a_reshard_is_refused_not_partial(
+    api: Api, cluster_url: str, config: SessionMemConfig, rc: RedisCluster
+) -> None:
+    import redis
+
+    users = users_on_every_primary(rc, config.key_prefix, 6)
+    memory = RedisSessionMemory(cluster_url, config=config)
+    await _fill(api, memory, users)
+    slot = rc.keyslot("no-user-here")
+    src = rc.get_node_from_key("no-user-here")
+    dst = next(n for n in rc.get_primaries() if n.name != src.name)
+    s, d = redis.Redis(host=src.host, port=src.port), redis.Redis(host=dst.host, port=dst.port)
+    d.execute_command("CLUSTER SETSLOT", slot, "IMPORTING", s.execute_command("CLUSTER MYID"))
+    s.execute_command("CLUSTER SETSLOT", slot, "MIGRATING", d.execute_command("CLUSTER MYID"))
+    try:
+        with pytest.raises(SlotMigratingError, match="resharding"):
+            await api(memory, "list_users")
+    finally:
+        for client in (s, d):
+            client.execute_command("CLUSTER SETSLOT", slot, "STABLE")
+            client.close()
+    assert await api(memory, "list_users") == sorted(users)
+    memory.close()
+    await memory.aclose()

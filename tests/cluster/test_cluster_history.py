@@ -68,6 +68,11 @@ async def _every_operation(api: Api, memory: RedisSessionMemory, users: list[str
     for user in users:
         assert await api(memory, "delete_user", user) == 4
     assert await api(memory, "list_users") == []
+    whole.seek(0)  # a whole-keyspace import: first checked for existing sessions over every slot
+    assert (await api(memory, "import_jsonl", whole)).messages == 4 * len(users)
+    assert await api(memory, "list_users") == sorted(users)
+    for user in users:
+        assert await api(memory, "delete_user", user) == 4
 
 
 @pytest.mark.parametrize("form", ["url", "clients"])

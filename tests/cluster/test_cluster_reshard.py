@@ -89,37 +89,31 @@ def test_a_live_reshard_loses_nothing_and_mixes_nothing(
     reads = [0]
     stop = threading.Event()
 
-    def write(user: str) -> None:
+    def write(user: str, use_async: bool) -> None:
         memory = RedisSessionMemory(cluster_url, config=config)
         h = memory.history(user, "s")
+        loop = asyncio.new_event_loop()  # the async writer: native asyncio calls on this thread's loop
+
+        def send(i: int) -> None:
+            if use_async:
+                loop.run_until_complete(h.aadd_messages([HumanMessage(f"{user}|{i}")]))
+            else:
+                h.add_messages([HumanMessage(f"{user}|{i}")])
+
         i = 0
         while not stop.is_set():
             i += 1
             attempted[user] = i
             try:
-                h.add_messages([HumanMessage(f"{user}|{i}")])
+                send(i)
             except SessionMemError as exc:
                 failures.append(f"write {user} {i}: {exc!r}")
                 continue
             acked[user].append(i)
             time.sleep(0.002)  # keeps the sessions at a few thousand messages
         memory.close()
-
-    async def awrite(user: str) -> None:  # the same through the async API
-        memory = RedisSessionMemory(cluster_url, config=config)
-        h = memory.history(user, "s")
-        i = 0
-        while not stop.is_set():
-            i += 1
-            attempted[user] = i
-            try:
-                await h.aadd_messages([HumanMessage(f"{user}|{i}")])
-            except SessionMemError as exc:
-                failures.append(f"write {user} {i}: {exc!r}")
-                continue
-            acked[user].append(i)
-            await asyncio.sleep(0.002)
-        await memory.aclose()
+        loop.run_until_complete(memory.aclose())
+        loop.close()
 
     def read() -> None:
         memory = RedisSessionMemory(cluster_url, config=config)
@@ -143,8 +137,7 @@ def test_a_live_reshard_loses_nothing_and_mixes_nothing(
             reads[0] += 1
         memory.close()
 
-    threads = [threading.Thread(target=write, args=(u,)) for u in users[1:]]
-    threads.append(threading.Thread(target=asyncio.run, args=(awrite(users[0]),)))
+    threads = [threading.Thread(target=write, args=(u, n == 0)) for n, u in enumerate(users)]
     threads += [threading.Thread(target=read) for _ in range(READERS)]
     for t in threads:
         t.start()

@@ -4,9 +4,14 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+REDIS_STACK ?= bash scripts/redis-stack.sh
+# Said once at the end of `make test` / `make demo`, which start the private Redis Stack and leave
+# it up for the next run; silent when REDIS_URL names another server or ours is not running.
+REDIS_NOTE = if [ -z "$$REDIS_URL" ] && url=$$($(REDIS_STACK) url 2>/dev/null); then \
+  echo "note: the private Redis Stack is still running at $$url; stop it with: make redis-down" >&2; fi
 
 .DEFAULT_GOAL := help
-.PHONY: help install test integration_tests lint format type redis-up redis-down redis-cluster-up redis-cluster-down bench-cluster demo chat check bench bench-profile bench-context
+.PHONY: help install test integration_tests lint format type redis-up redis-down redis-note redis-cluster-up redis-cluster-down bench-cluster demo chat check bench bench-profile bench-context bench-agent
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -20,7 +25,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP) ## Create .venv with the package (editable) and its test/lint tools
 
 test: $(STAMP) ## Run the test suite (starts the project's Redis Stack unless REDIS_URL is set)
-	$(PY) -m pytest
+	@status=0; $(PY) -m pytest || status=$$?; $(REDIS_NOTE); exit $$status
 
 integration_tests: $(STAMP) ## Run live-provider tests (OpenAI/Cohere; skipped without API keys)
 	$(PY) -m pip install -q -e ".[openai,cohere]"
@@ -43,6 +48,9 @@ redis-up: ## Start a private Redis Stack (RedisJSON + RediSearch), print its URL
 redis-down: ## Stop the private Redis Stack
 	@bash scripts/redis-stack.sh down
 
+redis-note: ## Say whether the private Redis Stack is running, and how to stop it
+	@$(REDIS_NOTE)
+
 redis-cluster-up: ## Start a private 3-primary Redis Cluster with the modules (ports 7101-7103), print its URL
 	@bash scripts/redis-cluster.sh up
 
@@ -53,7 +61,8 @@ bench-cluster: $(STAMP) ## A turn and a history read on the cluster vs one node 
 	@REDIS_URL=$${REDIS_URL:-$$(bash scripts/redis-stack.sh up)} REDIS_CLUSTER_URL=$${REDIS_CLUSTER_URL:-$$(bash scripts/redis-cluster.sh up)} $(PY) -m benchmarks.cluster
 
 demo: $(STAMP) ## Run the chef demo end to end (scripted model offline; OpenAI/Cohere if keys are set)
-	@REDIS_URL=$${REDIS_URL:-$$(bash scripts/redis-stack.sh up)} $(PY) examples/chef_demo.py
+	@status=0; REDIS_URL=$${REDIS_URL:-$$(bash scripts/redis-stack.sh up)} $(PY) examples/chef_demo.py || status=$$?; \
+	$(REDIS_NOTE); exit $$status
 
 chat: $(STAMP) ## Run the example chat service and its web page on http://127.0.0.1:8000
 	@REDIS_URL=$${REDIS_URL:-$$(bash scripts/redis-stack.sh up)} $(PY) examples/chat_service/app.py --port 8000
@@ -71,5 +80,8 @@ bench-profile: $(BENCH_STAMP) ## pyinstrument profile of a 1,000-message read an
 
 bench-context: $(STAMP) ## Benchmark token-budget reads against reading everything and trimming in Python
 	@REDIS_URL=$${REDIS_URL:-$$(bash scripts/redis-stack.sh up)} $(PY) -m benchmarks.context_window
+
+bench-agent: $(BENCH_STAMP) ## Per-turn cost of SessionMemoryMiddleware in a create_agent turn vs no memory and ConversationMemoryMiddleware (~1 min)
+	@REDIS_URL=$${REDIS_URL:-$$(bash scripts/redis-stack.sh up)} $(PY) -m benchmarks.agent_turn
 
 check: lint type test ## Everything CI runs

@@ -9,13 +9,16 @@ from langchain_sessionmem.errors import (
     EncryptionError,
     EvictionPolicyWarning,
     IdCollisionError,
+    IndexMissingError,
     IndexSchemaMismatchError,
     InvalidIdError,
     InvalidMessageError,
     InvalidRecordError,
     MessageSerializationError,
     MessageTooLargeError,
+    MissingVectorsWarning,
     ModulesMissingError,
+    RedisAuthenticationError,
     RedisCommandError,
     RedisOutOfMemoryError,
     RedisUnavailableError,
@@ -31,6 +34,17 @@ from langchain_sessionmem.retriever import RedisSessionHistoryRetriever
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str) -> object:
+    # SessionMemoryMiddleware needs langchain>=1.5 (the ``agents`` extra): imported on first use, so
+    # the package imports without it.
+    if name == "SessionMemoryMiddleware":
+        from langchain_sessionmem.agents import SessionMemoryMiddleware
+
+        return SessionMemoryMiddleware
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "ClusterClientError",
     "ConcurrentUpdateError",
@@ -40,13 +54,16 @@ __all__ = [
     "EncryptionError",
     "KeyRing",
     "IdCollisionError",
+    "IndexMissingError",
     "IndexSchemaMismatchError",
     "InvalidIdError",
     "InvalidMessageError",
     "InvalidRecordError",
     "MessageSerializationError",
     "MessageTooLargeError",
+    "MissingVectorsWarning",
     "ModulesMissingError",
+    "RedisAuthenticationError",
     "RedisCommandError",
     "RedisSessionHistory",
     "RedisSessionHistoryRetriever",
@@ -54,6 +71,7 @@ __all__ = [
     "SearchUnavailableError",
     "RedisSessionMemory",
     "SessionInfo",
+    "SessionMemoryMiddleware",
     "SessionPage",
     "TransferStats",
     "SessionMemConfig",

@@ -11,6 +11,7 @@ import enum
 import os
 import random
 import time
+import weakref
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Any
 
@@ -27,12 +28,17 @@ from langchain_sessionmem.errors import (
     ConfigError,
     RedisUnavailableError,
     SlotMigratingError,
+    check_url,
     redact_url,
     translate_redis_errors,
 )
 
 DEFAULT_URL = "redis://localhost:6379/0"
 _NOT_RETRIED = frozenset({"FT.CREATE", "FT.DROPINDEX", "FT.ALTER"})  # a replay would fail or undo
+# A server without RedisJSON would answer every read script with "no messages" (the scripts only
+# touch JSON keys that exist): before the first script on a connection pool, one probe whose
+# unknown-command error becomes ModulesMissingError. Pools are weakly held, so nothing leaks.
+_PROBED: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
 class Op(enum.Enum):
@@ -83,7 +89,8 @@ class Backend:
         self.search_coordinated: bool | None = None  # on a cluster: FT.* spans the shards; None: not asked yet
         if redis_url is None and client is None and async_client is None:
             redis_url = os.environ.get("REDIS_URL", DEFAULT_URL)
-        self._url = redis_url
+        self._url = None if redis_url is None else check_url(redis_url)
+        self.index_checked = False  # the message index matches this config: setup() or the first search
         self._client = client
         self._async_client = async_client
         self._scripts: dict[str, Script] = {}
@@ -173,13 +180,24 @@ class Backend:
                     raise
                 await asyncio.sleep(pause)
 
+    def _unprobed(self, client: Any) -> Any:
+        """The connection pool of ``client`` if no script has run on it yet, else None."""
+        pool = getattr(client, "connection_pool", client)
+        return None if pool in _PROBED else pool
+
     def run(self, name: str, keys: Sequence[str], args: Sequence[Any]) -> Any:
+        if (pool := self._unprobed(self.client)) is not None:
+            self.command("JSON.TYPE", f"{self.config.key_prefix}probe")
+            _PROBED.add(pool)
         script = self._scripts.get(name)
         if script is None:
             script = self._scripts[name] = self.client.register_script(SCRIPTS[name])
         return self._send((), lambda: script(keys=list(keys), args=list(args)))
 
     async def arun(self, name: str, keys: Sequence[str], args: Sequence[Any]) -> Any:
+        if (pool := self._unprobed(self.async_client)) is not None:
+            await self.acommand("JSON.TYPE", f"{self.config.key_prefix}probe")
+            _PROBED.add(pool)
         script = self._ascripts.get(name)
         if script is None:
             script = self._ascripts[name] = self.async_client.register_script(SCRIPTS[name])

@@ -7,6 +7,8 @@ Layout (``P`` is ``SessionMemConfig.key_prefix``, ``U`` the user digest, ``S`` t
     P z:{U}           ZSET  the user's session digests, scored by last activity (ms)
     P u:{U}           HASH  the user's raw id (checked on every write) and user-level settings
     P v:{U}:S:<seq>   HASH  the message's vector (FLOAT32/16 blob) and filter tags (vector index)
+    P i:{U}:S         HASH  message id digest -> seq of the session's messages that have an id (an
+                            append skips a message whose id the session already holds)
 
 Raw ids never appear in a key or a query: only their SHA-256 digests do, as lowercase hex, so no
 character of an id can reach RediSearch syntax or a Redis Cluster hash tag. ``{U}`` is the hash tag:
@@ -92,6 +94,10 @@ class UserKeys:
     def vector_prefix(self) -> str:
         return f"{self.prefix}v:{{{self.uh}}}:"
 
+    @property
+    def ids_prefix(self) -> str:
+        return f"{self.prefix}i:{{{self.uh}}}:"
+
     def meta_of(self, sh: str) -> str:
         """Meta key of the user's session with digest ``sh``."""
         return self.meta_prefix + sh
@@ -130,6 +136,42 @@ class SessionKeys:
     def vector_prefix(self) -> str:
         """Prefix of this session's vector keys; the sequence number follows it."""
         return self.user.vectors_of(self.sh)
+
+    @property
+    def ids(self) -> str:
+        """The session's message-id hash (see ``message_id_digest``)."""
+        return self.user.ids_prefix + self.sh
+
+
+def message_id_digest(message_id: str | None) -> str:
+    """What the session's id hash holds for a message id ('' for a message without one, id None or
+    ''): a digest, so the hash stays small whatever the ids look like and holds no raw text."""
+    return _digest("message", str(message_id)) if message_id else ""
+
+
+THREAD_MARK = "sessionmem:"
+
+
+def thread_id_of(user_id: str, session_id: str) -> str:
+    """A LangGraph thread id for ``(user_id, session_id)``, scoped to the user (its digest)."""
+    return f"{THREAD_MARK}{user_digest(user_id)}:{session_id}"
+
+
+def session_of_thread(user_id: str, thread: str) -> str:
+    """The session id of a thread: read back from ``thread_id_of``'s form, else the thread id itself.
+
+    Raises:
+        InvalidIdError: The thread id was made for another user.
+    """
+    digest, sep, session = thread[len(THREAD_MARK) :].partition(":")
+    if not thread.startswith(THREAD_MARK) or not sep or not session or len(digest) != DIGEST_HEX:
+        return thread
+    if digest != user_digest(user_id):
+        raise InvalidIdError(
+            f"thread_id {thread!r} was made by memory.thread_id() for another user than {user_id!r}; "
+            "use memory.thread_id(user_id, session_id) of this user"
+        )
+    return session
 
 
 def parse_message_key(key: str) -> tuple[str, str, int]:

@@ -12,6 +12,10 @@ tokens of messages ``s..last`` are ``ctok - c0(s)``), title, meta (metadata JSON
 (session instructions and their tokens), sum, sup, stok (running summary, the last sequence it
 covers, its tokens) and sgen (bumped by every summary write and every clear).
 
+Session id hash (``P i:{U}:S``): message id digest -> seq, for the messages appended with an id. It
+shares the session's deadline; with a per-message age limit each field expires with its message; a
+field whose seq is below the session's live ``first`` is stale and ignored (clear() drops the hash).
+
 User hash fields: uid, maxdl (latest session deadline, -1: some session never expires), instr, itok.
 """
 
@@ -109,12 +113,16 @@ end
 redis.call('EXISTS', KEYS[1], KEYS[1] .. ':~slot')
 """
 
-# KEYS: meta, sessions zset, user hash
+# KEYS: meta, sessions zset, user hash, session id hash
 # ARGV: user_id, session_id, message prefix, session digest, ttl_ms, max_age_ms, vector prefix,
 #       user digest, model fingerprint, title candidate ('' none), n, batch id (hex; '' none),
-#       then per message: doc, type, vector blob or '', tokens, ts ('' : now; set by imports).
-# Returns {first assigned seq, last assigned seq, server time ms}. The session remembers the last 8
-# batch ids with that reply, so a batch sent again (a retry after a lost reply) is stored once.
+#       then per message: doc, type, vector blob or '', tokens, ts ('' : now; set by imports),
+#       message id digest ('' : the message has no id).
+# Returns {first assigned seq, last assigned seq, server time ms, kept}. The session remembers the
+# last 8 batch ids with that reply, so a batch sent again (a retry after a lost reply) is stored once.
+# A message whose id the session already holds (a live message) is skipped, as is a repeat of an id
+# within the batch; the others are stored in order. kept: '' when every message was stored, else one
+# character per message, '1' stored, '0' skipped. Nothing new: nothing changes, {seq + 1, seq, now, kept}.
 APPEND = (
     "#!lua\n"
     + _PRELUDE
@@ -139,12 +147,31 @@ if bid ~= '' and m[1] then
   local a, b, at = string.match(done, bid .. ':(%d+):(%d+):(%d+)')
   if a then return {tonumber(a), tonumber(b), tonumber(at)} end
 end
+-- 0. Which messages are new: O(batch) lookups in the session's id hash.
+local ik, fresh, known, nfresh, kept = KEYS[4], {}, {}, 0, {}
+for i = 0, n - 1 do
+  local mid = ARGV[18 + 6 * i]
+  local new = true
+  if mid ~= '' then
+    if known[mid] then
+      new = false
+    elseif m[1] then
+      local s = redis.call('HGET', ik, mid)
+      if s and tonumber(s) >= first then new = false end
+    end
+    known[mid] = true
+  end
+  if new then fresh[#fresh + 1] = i; nfresh = nfresh + 1 end
+  kept[#kept + 1] = new and '1' or '0'
+end
+kept = nfresh == n and '' or table.concat(kept)
+if nfresh == 0 then return {seq + 1, seq, now, kept} end
 local D, refresh = deadline(meta, now, ttl)
 
 -- 1. The documents first: on a server without RedisJSON this fails before anything changed.
-local lo, stamps = seq + 1, {}
-for i = 0, n - 1 do
-  local b = 13 + 5 * i
+local lo, stamps, mids = seq + 1, {}, {}
+for _, i in ipairs(fresh) do
+  local b = 13 + 6 * i
   local doc, mtype, blob, tok, ts = ARGV[b], ARGV[b + 1], ARGV[b + 2], tonumber(ARGV[b + 3]), ARGV[b + 4]
   if ts == '' then ts = now else ts = tonumber(ts) end
   seq = seq + 1
@@ -158,6 +185,7 @@ for i = 0, n - 1 do
   end
   ctok = ctok + tok
   stamps[#stamps + 1] = ts
+  mids[#mids + 1] = ARGV[b + 5]
   if blob ~= '' then
     redis.call('HSET', vp .. seq, 'v', blob, 'uh', uh, 'sh', sh, 'type', mtype, 'm', fp, 'seq', seq, 'ts', ts)
   end
@@ -180,17 +208,18 @@ if title ~= '' then redis.call('HSETNX', meta, 'title', title) end
 -- 3. Deadlines. All keys of a session share D; with a per-message age, a message's own deadline is
 -- ts + maxage, but never before its predecessor's, so messages expire oldest first (a reader then
 -- sees expiry as `first` moving forward, even for imported messages whose times are out of order).
+-- Returns the message's deadline and its own age deadline (-1: none).
 local function expire_at(s, ts, floor)
-  local dl = D
+  local dl, own = D, -1
   if maxage > 0 and ts then
-    local own = math.max(tonumber(ts) + maxage, floor)
+    own = math.max(tonumber(ts) + maxage, floor)
     if dl < 0 or own < dl then dl = own end
   end
   if dl > 0 then
     redis.call('PEXPIREAT', mp .. s, dl)
     redis.call('PEXPIREAT', vp .. s, dl)
   end
-  return dl
+  return dl, own
 end
 local floor = -1
 if refresh then
@@ -201,10 +230,22 @@ if refresh then
 elseif maxage > 0 and lo - 1 >= first then
   floor = redis.call('PEXPIRETIME', mp .. (lo - 1))
 end
-for i, ts in ipairs(stamps) do floor = expire_at(lo + i - 1, ts, floor) end
+-- The id hash: a field lives as long as its message's age allows, the hash as long as the session.
+local ids = false
+for i, ts in ipairs(stamps) do
+  local own
+  floor, own = expire_at(lo + i - 1, ts, floor)
+  local mid = mids[i]
+  if mid ~= '' then
+    redis.call('HSET', ik, mid, lo + i - 1)
+    if own > 0 then redis.call('HPEXPIREAT', ik, own, 'FIELDS', 1, mid) end
+    ids = true
+  end
+end
+if D > 0 and (ids or refresh) then redis.call('PEXPIREAT', ik, D) end
 redis.call('ZADD', zset, now, sh)
 extend_user(zset, ukey, D)
-return {lo, seq, now}
+return {lo, seq, now, kept}
 """
 )
 
@@ -301,9 +342,10 @@ return out
 """
 )
 
-# KEYS: meta, sessions zset.
+# KEYS: meta, sessions zset, session id hash.
 # ARGV: user_id, session_id, message prefix, session digest, drop_meta (0/1), vector prefix
-# Deletes the session's messages; with drop_meta also the session itself. Returns messages deleted.
+# Deletes the session's messages (and its id hash); with drop_meta also the session itself.
+# Returns messages deleted.
 CLEAR = (
     "#!lua\n"
     + _PRELUDE
@@ -320,6 +362,7 @@ local first, last = tonumber(m[3]), tonumber(m[4])
 local n = 0
 each_chunk('UNLINK', mp, first, last, function(r) n = n + r end)
 each_chunk('UNLINK', ARGV[6], first, last, nil)
+redis.call('UNLINK', KEYS[3])
 local now = now_ms()
 if drop then
   redis.call('UNLINK', meta)
@@ -334,7 +377,8 @@ return n
 """
 )
 
-# KEYS: sessions zset, user hash. ARGV: user_id, meta prefix, message prefix, vector prefix of the user.
+# KEYS: sessions zset, user hash. ARGV: user_id, meta prefix, message prefix, vector prefix, id hash
+# prefix of the user.
 # Deletes every key of the user. Returns {sessions deleted, messages deleted}.
 DELETE_USER = (
     "#!lua\n"
@@ -352,7 +396,7 @@ for _, sh in ipairs(shs) do
     if m[1] ~= ARGV[1] then return redis.error_reply('SESSIONMEM_ID_COLLISION session') end
     each_chunk('UNLINK', ARGV[3] .. sh .. ':', tonumber(m[2]), tonumber(m[3]), function(r) n = n + r end)
     each_chunk('UNLINK', ARGV[4] .. sh .. ':', tonumber(m[2]), tonumber(m[3]), nil)
-    redis.call('UNLINK', meta)
+    redis.call('UNLINK', meta, ARGV[5] .. sh)
     sessions = sessions + 1
   end
 end

@@ -12,6 +12,7 @@ from typing import Any
 
 from langchain_sessionmem._keys import message_index_prefix, vector_index_prefix
 from langchain_sessionmem.config import SessionMemConfig
+from langchain_sessionmem.errors import IndexSchemaMismatchError
 
 # (JSON path, attribute name, type, flags) of the message index.
 MESSAGE_SCHEMA: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
@@ -23,6 +24,9 @@ MESSAGE_SCHEMA: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("$.text", "text", "TEXT", ()),
     ("$.emb", "emb", "TAG", ("CASESENSITIVE",)),
 )
+
+# (key type, prefixes, fields) of an index, as compared by setup().
+Signature = tuple[str, tuple[str, ...], tuple[tuple[str, str, str, tuple[str, ...]], ...]]
 
 # Hash fields of a message vector (key ``P v:{U}:S:<seq>``), all indexed by the vector index.
 VECTOR_TAGS = (("uh", "user"), ("sh", "session"), ("type", "type"), ("m", "m"))
@@ -85,7 +89,7 @@ def _pairs(value: Any) -> dict[str, Any]:
     return {str(value[i]): value[i + 1] for i in range(0, len(value) - 1, 2)}
 
 
-def schema_signature(ft_info: Any) -> tuple[str, tuple[str, ...], tuple[tuple[str, str, str, tuple[str, ...]], ...]]:
+def schema_signature(ft_info: Any) -> Signature:
     """(key type, prefixes, fields) of an existing index, from its FT.INFO reply."""
     info = _pairs(ft_info)
     definition = _pairs(info.get("index_definition", []))
@@ -104,10 +108,81 @@ def schema_signature(ft_info: Any) -> tuple[str, tuple[str, ...], tuple[tuple[st
     return str(definition.get("key_type")), prefixes, tuple(fields)
 
 
-def expected_signature(
-    config: SessionMemConfig,
-) -> tuple[str, tuple[str, ...], tuple[tuple[str, str, str, tuple[str, ...]], ...]]:
+def expected_signature(config: SessionMemConfig) -> Signature:
     return "JSON", (message_index_prefix(config.key_prefix),), MESSAGE_SCHEMA
+
+
+def check_index(ft_info: Any, config: SessionMemConfig) -> None:
+    """Raise IndexSchemaMismatchError when an existing message index is not the one ``config``
+    needs (another memory's, or another version's), saying what differs in words."""
+    found = schema_signature(ft_info)
+    if found != expected_signature(config):
+        raise IndexSchemaMismatchError(describe_schema_mismatch(found, config)[0])
+
+
+def _own_index_hint(config: SessionMemConfig) -> str:
+    default = f"{config.key_prefix}idx"
+    if config.index_name == default:
+        return "pass another SessionMemConfig.index_name"
+    return f"leave SessionMemConfig.index_name unset (it then defaults to {default!r}) or pass another name"
+
+
+def check_vector_index(ft_info: Any, config: SessionMemConfig) -> None:
+    """Raise IndexSchemaMismatchError when the vector index of ``config``'s name covers another
+    key prefix: it belongs to another memory, so nothing here may rebuild or search it."""
+    definition = _pairs(_pairs(ft_info).get("index_definition", []))
+    prefixes = tuple(str(p) for p in definition.get("prefixes", []))
+    if prefixes != (vector_index_prefix(config.key_prefix),):
+        theirs = ", ".join(repr(p[:-2] if p.endswith("v:") else p) for p in prefixes) or "no prefix"
+        raise IndexSchemaMismatchError(
+            f"vector index {config.vector_index_name!r} belongs to another memory: it indexes keys under key_prefix "
+            f"{theirs}, while this memory's key_prefix is {config.key_prefix!r}. Give this memory an index of its "
+            f"own ({_own_index_hint(config)})"
+        )
+
+
+def _field_words(field: tuple[str, str, str, tuple[str, ...]]) -> str:
+    path, _, kind, flags = field
+    return " ".join([kind, "on", path, *flags])
+
+
+def describe_schema_mismatch(found: Signature, config: SessionMemConfig) -> tuple[str, bool]:
+    """What differs between an existing message index and the one ``config`` needs, in words, and
+    whether the index is this configuration's own (it indexes this key prefix's JSON messages):
+    only then may the fix be to drop and rebuild it."""
+    key_type, prefixes, fields = found
+    name, want_prefix = config.index_name, message_index_prefix(config.key_prefix)
+    if tuple(prefixes) != (want_prefix,):
+        theirs = ", ".join(repr(p[:-2] if p.endswith("m:") else p) for p in prefixes) or "no prefix"
+        return (
+            f"index {name!r} belongs to another memory: it indexes keys under key_prefix {theirs}, while this "
+            f"memory's key_prefix is {config.key_prefix!r}. Give this memory an index of its own "
+            f"({_own_index_hint(config)}), or "
+            "use that memory's key_prefix to share its data",
+            False,
+        )
+    if key_type != "JSON":
+        return (
+            f"index {name!r} indexes {key_type} keys under {want_prefix!r}; this package stores JSON documents, "
+            "so it was made by something else. Pass another SessionMemConfig.index_name",
+            False,
+        )
+    have = {f[1]: f for f in fields}
+    differences = []
+    for path, attr, kind, flags in MESSAGE_SCHEMA:
+        got = have.pop(attr, None)
+        if got is None:
+            differences.append(f"field {attr!r} ({kind}) is missing")
+        elif got != (path, attr, kind, flags):
+            differences.append(
+                f"field {attr!r} is {_field_words(got)}, this version needs {_field_words((path, attr, kind, flags))}"
+            )
+    differences += [f"field {attr!r} is not part of this version's schema" for attr in have]
+    return (
+        f"index {name!r} was created by another version of this package: {'; '.join(differences)}. Rebuild it: "
+        "memory.drop_indexes() (every message and vector is kept), then memory.setup()",
+        True,
+    )
 
 
 # RediSearch's default stop-words plus the pronouns and auxiliaries of ordinary questions: left

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from langchain_core.messages import BaseMessage, SystemMessage
 
@@ -43,22 +43,46 @@ class TransferStats:
     skipped_sessions: int = 0
 
 
-def progress_bar(progress: bool | Progress, label: str) -> Progress | None:
-    """A ``(done, total)`` callback: the given one, a one-line bar on stderr for True, or None."""
-    if callable(progress):
-        return progress
-    if not progress:
-        return None
+class ProgressBar:
+    """A ``(done, total)`` callback drawing a one-line bar on stderr when stderr is a terminal.
 
-    def bar(done: int, total: int) -> None:
+    Anywhere else (a log file, a pipe, CI) it writes nothing: carriage returns would fill a log
+    with every intermediate state. ``end()`` finishes a drawn line.
+    """
+
+    def __init__(self, label: str, stream: TextIO | None = None) -> None:
+        self.label = label
+        self._stream = stream
+        self.drawn = False
+
+    @property
+    def stream(self) -> TextIO:
+        return self._stream or sys.stderr  # looked up late: tests and apps may swap sys.stderr
+
+    def __call__(self, done: int, total: int) -> None:
+        out = self.stream
+        if not out.isatty():
+            return
         if total > 0:
             filled = 30 * min(done, total) // total
-            sys.stderr.write(f"\r{label} [{'#' * filled}{'.' * (30 - filled)}] {done}/{total} messages")
+            out.write(f"\r{self.label} [{'#' * filled}{'.' * (30 - filled)}] {done}/{total} messages")
         else:
-            sys.stderr.write(f"\r{label} {done} messages")
-        sys.stderr.flush()
+            out.write(f"\r{self.label} {done} messages")
+        out.flush()
+        self.drawn = True
 
-    return bar
+    def end(self) -> None:
+        if self.drawn:
+            self.stream.write("\n")
+            self.stream.flush()
+            self.drawn = False
+
+
+def progress_bar(progress: bool | Progress, label: str) -> Progress | None:
+    """A ``(done, total)`` callback: the given one, a ProgressBar for True, or None."""
+    if callable(progress):
+        return progress
+    return ProgressBar(label) if progress else None
 
 
 def users_plan(memory: RedisSessionMemory, page: int = 1000) -> Plan[list[str]]:
@@ -288,19 +312,27 @@ def _meta(memory: RedisSessionMemory, metadata: Any) -> str:
     return _metadata_json(metadata or None, memory.config.max_message_bytes)
 
 
+def _text(value: Any) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+
 def _flush(s: _Session) -> Plan[int]:
     if not s.batch:
         return 0
     batch, s.batch = s.batch, []
     reply = yield from s.history._append_plan([m for _, _, m in batch], [ts for _, ts, _ in batch])
-    lo = int(reply[0])
+    lo, hi = int(reply[0]), int(reply[1])
+    # Messages whose id the session already holds are skipped (an append of an export into the
+    # session it came from stores only what is missing): map the others to their new positions.
+    kept = _text(reply[3]) if len(reply) > 3 else ""
+    stored = [old for i, (old, _, _) in enumerate(batch) if not kept or kept[i] == "1"]
     summary = s.record.get("summary")
     if summary is not None:
         s.upto = s.upto or lo - 1  # a summary also covers what came before the exported messages
-        for offset, (old, _, _) in enumerate(batch):
+        for offset, old in enumerate(stored):
             if old <= summary["upto"]:
                 s.upto = lo + offset
-    return len(batch)
+    return hi - lo + 1
 
 
 def _finish(memory: RedisSessionMemory, s: _Session) -> Plan[int]:

@@ -27,6 +27,7 @@ import json
 import os
 import sys
 import unicodedata
+import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -49,8 +50,15 @@ from langchain_sessionmem._backend import Op
 from langchain_sessionmem._cluster import is_cluster_url, node_url, search_plan
 from langchain_sessionmem._codec import content_text
 from langchain_sessionmem._steps import drive
+from langchain_sessionmem._transfer import ProgressBar
 from langchain_sessionmem.config import SessionMemConfig
-from langchain_sessionmem.errors import RedisCommandError, SearchUnavailableError, SessionMemError
+from langchain_sessionmem.encryption import ContentEncryption, KeyProvider
+from langchain_sessionmem.errors import (
+    IndexMissingError,
+    MissingVectorsWarning,
+    SearchUnavailableError,
+    SessionMemError,
+)
 from langchain_sessionmem.history import INSTRUCTIONS_ID, SUMMARY_ID
 from langchain_sessionmem.importers import LANGCHAIN_REDIS_KEY_PREFIX, from_langchain_redis, from_redisvl
 from langchain_sessionmem.memory import RedisSessionMemory, TransferStats
@@ -224,41 +232,17 @@ def _render(message: BaseMessage, when: str | None) -> list[str]:
 class _Settings:
     url: str
     config: SessionMemConfig
+    encryption: ContentEncryption | None = None
 
     def memory(self, ctx: click.Context, embeddings: Embeddings | None = None) -> RedisSessionMemory:
         """A memory on the chosen server and prefix, closed when the command ends."""
-        memory = RedisSessionMemory(self.url, config=self.config, embeddings=embeddings)
+        memory = RedisSessionMemory(self.url, config=self.config, embeddings=embeddings, encryption=self.encryption)
         ctx.call_on_close(memory.close)
         return memory
 
 
 def _settings(ctx: click.Context) -> _Settings:
     return cast(_Settings, ctx.find_object(_Settings))
-
-
-class _Progress:
-    """A ``(done, total)`` callback drawing a one-line bar on stderr; ``end()`` finishes the line."""
-
-    def __init__(self, label: str, enabled: bool) -> None:
-        self.label = label
-        self.enabled = enabled
-        self.drawn = False
-
-    def __call__(self, done: int, total: int) -> None:
-        if not self.enabled:
-            return
-        if total > 0:
-            filled = 30 * min(done, total) // total
-            line = f"\r{self.label} [{'#' * filled}{'.' * (30 - filled)}] {done}/{total} messages"
-        else:
-            line = f"\r{self.label} {done} messages"
-        click.echo(line, err=True, nl=False)
-        self.drawn = True
-
-    def end(self) -> None:
-        if self.drawn:
-            click.echo("", err=True)
-            self.drawn = False
 
 
 def _check_url(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -300,8 +284,8 @@ def _totals(memory: RedisSessionMemory, user_id: str) -> tuple[int, int, int]:
 @click.option(
     "--index",
     envvar="SESSIONMEM_INDEX",
-    default=_DEFAULTS.index_name,
-    show_default=True,
+    default="",
+    show_default="PREFIX + 'idx'",
     show_envvar=True,
     help="RediSearch index name (SessionMemConfig.index_name); the vector index is NAME:vec.",
 )
@@ -313,15 +297,36 @@ def _totals(memory: RedisSessionMemory, user_id: str) -> tuple[int, int, int]:
     show_envvar=True,
     help="tiktoken encoding or model name token counts of imported messages use.",
 )
+@click.option(
+    "--key-provider",
+    envvar="SESSIONMEM_KEY_PROVIDER",
+    default=None,
+    show_envvar=True,
+    metavar="MODULE:FUNCTION",
+    help="Key provider of encrypted data: a function user_id -> KeyRing (see langchain_sessionmem.encryption).",
+)
 @click.version_option(package_name="langchain-sessionmem", prog_name="sessionmem")
 @click.pass_context
-def cli(ctx: click.Context, url: str, prefix: str, index: str, tokenizer: str) -> None:
+def cli(ctx: click.Context, url: str, prefix: str, index: str, tokenizer: str, key_provider: str | None) -> None:
     """Inspect and administer langchain-sessionmem chat memory stored in Redis."""
     try:
         config = SessionMemConfig(key_prefix=prefix, index_name=index, tokenizer=tokenizer)
     except SessionMemError as exc:
         raise CliError(str(exc)) from exc
-    ctx.obj = _Settings(url, config)
+    encryption = None
+    if key_provider is not None:
+        provider = _load_object(ctx, key_provider, "--key-provider")
+        if not callable(provider):
+            raise click.BadParameter(
+                f"{key_provider} is a {type(provider).__name__}, not a function user_id -> KeyRing",
+                ctx,
+                param_hint="--key-provider",
+            )
+        try:
+            encryption = ContentEncryption(cast(KeyProvider, provider))
+        except SessionMemError as exc:
+            raise CliError(str(exc)) from exc
+    ctx.obj = _Settings(url, config, encryption)
 
 
 # --- users / sessions / show --------------------------------------------------------------------
@@ -362,7 +367,7 @@ def sessions(ctx: click.Context, user: str, limit: int | None, cursor: str | Non
         for line in format_table(headers, rows, max_widths={0: _ID_WIDTH, 1: _TITLE_WIDTH}, right=(2, 3)):
             click.echo(line)
     elif cursor is None:
-        click.echo(f"user {user!r} has no sessions", err=True)
+        raise CliError(f"user {user!r} has no sessions under prefix {memory.config.key_prefix!r}")
     if page.next_cursor is not None:
         click.echo(f"more sessions: --cursor {page.next_cursor}", err=True)
 
@@ -445,13 +450,19 @@ def export(ctx: click.Context, user: str | None, session: str | None, output: st
     if session is not None and user is None:
         raise click.UsageError("--session needs --user")
     memory = _settings(ctx).memory(ctx)
+    if session is not None and memory.get_session(cast(str, user), session) is None:
+        raise CliError(f"user {user!r} has no session {session!r} under prefix {memory.config.key_prefix!r}")
+    if user is not None and session is None and not memory.list_sessions(user, limit=1):
+        raise CliError(f"user {user!r} has no sessions under prefix {memory.config.key_prefix!r}")
     to_file = output != "-"
-    bar = _Progress("export", enabled=to_file)
+    bar = ProgressBar("export")
     try:
         # A file is written to a temporary name and renamed when complete: a failed export
         # leaves no partial file behind.
         with click.open_file(output, "w", encoding="utf-8", atomic=to_file) as fp:
-            stats = memory.export_jsonl(cast(TextIO, fp), user_id=user, session_id=session, progress=bar)
+            stats = memory.export_jsonl(
+                cast(TextIO, fp), user_id=user, session_id=session, progress=bar if to_file else False
+            )
     finally:
         bar.end()
     click.echo(_transfer_line("exported", stats), err=True)
@@ -526,7 +537,7 @@ def import_(
     memory = settings.memory(ctx)
     memory.setup()
     mode = cast(_IfExists, if_exists)
-    bar = _Progress("import", enabled=sys.stderr.isatty())
+    bar = ProgressBar("import")
     try:
         if source == "sessionmem":
             assert file is not None
@@ -618,11 +629,8 @@ def _index_docs(memory: RedisSessionMemory, index: str) -> str:
         return "n/a (Redis Cluster without a search coordinator)"
     try:
         reply = _decoded(memory._backend.command("FT.INFO", index))
-    except RedisCommandError as exc:
-        text = str(exc).lower()
-        if "unknown index" in text or "no such index" in text:
-            return "missing"
-        raise
+    except IndexMissingError:
+        return "missing"
     info = reply if isinstance(reply, dict) else {str(reply[i]): reply[i + 1] for i in range(0, len(reply) - 1, 2)}
     docs = int(float(info.get("num_docs", 0)))
     if int(float(info.get("indexing", 0) or 0)) == 0:
@@ -667,24 +675,28 @@ def stats(ctx: click.Context) -> None:
         click.echo(f"{label}{' ' * (width - _width(label) + 1)}{_cell_text(value)}")
 
 
-def _load_embeddings(ctx: click.Context, spec: str) -> Embeddings:
-    """``MODULE:ATTR`` -> an Embeddings: ATTR is a class, a zero-argument factory, or an instance."""
+def _load_object(ctx: click.Context, spec: str, option: str) -> Any:
+    """The object ``MODULE:ATTR`` names (ATTR may be dotted); a usage error if there is none."""
     module_name, sep, attr = spec.partition(":")
     if not sep or not module_name or not attr:
-        raise click.BadParameter(f"expected MODULE:ATTR, got {spec!r}", ctx, param_hint="--embeddings")
+        raise click.BadParameter(f"expected MODULE:ATTR, got {spec!r}", ctx, param_hint=option)
     if os.getcwd() not in sys.path:  # like `python -m`: a module of the current folder can be named
         sys.path.insert(0, os.getcwd())
     try:
         target: Any = importlib.import_module(module_name)
     except ImportError as exc:
-        raise click.BadParameter(f"cannot import {module_name!r}: {exc}", ctx, param_hint="--embeddings") from exc
+        raise click.BadParameter(f"cannot import {module_name!r}: {exc}", ctx, param_hint=option) from exc
     for part in attr.split("."):
         try:
             target = getattr(target, part)
         except AttributeError:
-            raise click.BadParameter(
-                f"{module_name!r} has no attribute {attr!r}", ctx, param_hint="--embeddings"
-            ) from None
+            raise click.BadParameter(f"{module_name!r} has no attribute {attr!r}", ctx, param_hint=option) from None
+    return target
+
+
+def _load_embeddings(ctx: click.Context, spec: str) -> Embeddings:
+    """``MODULE:ATTR`` -> an Embeddings: ATTR is a class, a zero-argument factory, or an instance."""
+    target = _load_object(ctx, spec, "--embeddings")
     if isinstance(target, Embeddings):
         return target
     if not callable(target):
@@ -720,8 +732,10 @@ def reindex(ctx: click.Context, spec: str, batch_size: int) -> None:
     """Embed every message that has no vector from this embedding model (creating the vector index)."""
     embeddings = _load_embeddings(ctx, spec)
     memory = _settings(ctx).memory(ctx, embeddings)
-    memory.setup()
-    bar = _Progress("reindex", enabled=True)
+    with warnings.catch_warnings():  # "run reindex()" is what this command does next
+        warnings.simplefilter("ignore", MissingVectorsWarning)
+        memory.setup()
+    bar = ProgressBar("reindex")
     try:
         count = memory.reindex(batch_size=batch_size, progress=bar)
     finally:

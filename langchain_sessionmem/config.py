@@ -15,13 +15,15 @@ class SessionMemConfig:
     """Settings shared by RedisSessionMemory, RedisSessionHistory and the retriever.
 
     Two processes that share sessions must use the same ``key_prefix`` and ``index_name``.
+    Memories with different key prefixes never share an index: each prefix gets its own by default.
     """
 
     key_prefix: str = "sessionmem:"
     """Prefix of every key this package writes. Must not contain ``{`` or ``}``."""
 
-    index_name: str = "sessionmem:idx"
-    """Name of the RediSearch index over the message documents."""
+    index_name: str = ""
+    """Name of the RediSearch index over the message documents. Empty (the default, or None):
+    ``f"{key_prefix}idx"``, so ``sessionmem:idx`` for the default prefix and one index per prefix."""
 
     ttl_seconds: float | None = None
     """Idle time after which a whole session expires; every write slides it. None: never."""
@@ -29,8 +31,9 @@ class SessionMemConfig:
     message_max_age_seconds: float | None = None
     """Age after which a single message expires, whatever the session's activity. None: never."""
 
-    max_id_length: int = 512
-    """Longest accepted user_id / session_id, in characters."""
+    max_id_length: int = 4096
+    """Longest accepted user_id / session_id, in characters. Keys hold digests of the ids, so a
+    long id (a URL, a token subject, a composite key) costs nothing in key names."""
 
     max_message_bytes: int = 4 * 1024 * 1024
     """Largest accepted message, measured as its stored UTF-8 JSON document."""
@@ -77,6 +80,8 @@ class SessionMemConfig:
                 f"key_prefix must be a str without '{{' or '}}' (they mark Redis Cluster hash tags), "
                 f"got {self.key_prefix!r}"
             )
+        if self.index_name is None or self.index_name == "":
+            object.__setattr__(self, "index_name", f"{self.key_prefix}idx")
         if not isinstance(self.index_name, str) or not self.index_name or " " in self.index_name:
             raise ConfigError(f"index_name must be a non-empty str without spaces, got {self.index_name!r}")
         for name in ("ttl_seconds", "message_max_age_seconds"):

@@ -13,6 +13,7 @@
     ├── ConcurrentUpdateError (RuntimeError)      another writer changed what this call read first
     ├── RedisUnavailableError (ConnectionError)   server unreachable, timed out, or connection dropped
     │   └── SlotMigratingError            a cluster slot kept moving (resharding) past the retry wait
+    ├── RedisAuthenticationError (PermissionError) the server refused the login: password missing or wrong
     ├── ModulesMissingError (RuntimeError)        server lacks RedisJSON or RediSearch
     ├── IndexSchemaMismatchError (RuntimeError)   an index of that name exists with another schema
     ├── SearchUnavailableError (RuntimeError)     a Redis Cluster whose RediSearch cannot search across shards
@@ -20,10 +21,12 @@
     ├── SummarizationError (RuntimeError)         the chat model gave no usable summary (nothing stored)
     ├── EncryptionError (RuntimeError)            sealed data without its key, or that fails authentication
     └── RedisCommandError (RuntimeError)          any other error the server returned
-        └── RedisOutOfMemoryError                 the server is at maxmemory and refused a write
+        ├── RedisOutOfMemoryError                 the server is at maxmemory and refused a write
+        └── IndexMissingError                     a search before setup() created the index
 
     TokenizerFallbackWarning (UserWarning)        no tiktoken encoding loaded: counts are approximate
     EvictionPolicyWarning (UserWarning)           the server may evict history keys under memory pressure
+    MissingVectorsWarning (UserWarning)           stored messages lack vectors of the current model: reindex()
 
 Each class also derives from the matching built-in, so ``except ValueError`` keeps working.
 """
@@ -43,13 +46,16 @@ __all__ = [
     "EncryptionError",
     "EvictionPolicyWarning",
     "IdCollisionError",
+    "IndexMissingError",
     "IndexSchemaMismatchError",
     "InvalidIdError",
     "InvalidMessageError",
     "InvalidRecordError",
     "MessageSerializationError",
     "MessageTooLargeError",
+    "MissingVectorsWarning",
     "ModulesMissingError",
+    "RedisAuthenticationError",
     "RedisCommandError",
     "RedisOutOfMemoryError",
     "RedisUnavailableError",
@@ -110,6 +116,11 @@ class RedisUnavailableError(SessionMemError, ConnectionError):
     """The Redis server could not be reached, timed out, or dropped the connection."""
 
 
+class RedisAuthenticationError(SessionMemError, PermissionError):
+    """The server refused the login: it wants a password the URL lacks, or the password is wrong.
+    Not retried: sending the same password again cannot help."""
+
+
 class ModulesMissingError(SessionMemError, RuntimeError):
     """The Redis server lacks the RedisJSON or RediSearch module."""
 
@@ -128,6 +139,10 @@ class RedisCommandError(SessionMemError, RuntimeError):
 
 class RedisOutOfMemoryError(RedisCommandError):
     """The server reached ``maxmemory`` and refused a write (``noeviction``); nothing was stored."""
+
+
+class IndexMissingError(RedisCommandError):
+    """A search named an index that does not exist: ``setup()`` has not been run on this server."""
 
 
 class ClusterClientError(ConfigError):
@@ -149,10 +164,61 @@ class EvictionPolicyWarning(UserWarning):
     """The server's ``maxmemory-policy`` lets it delete history keys under memory pressure."""
 
 
+class MissingVectorsWarning(UserWarning):
+    """Stored messages have no vector from the current embedding model, so similarity search cannot
+    find them until ``reindex()`` embeds them."""
+
+
 _MODULE_HINT = (
-    "the server at {url} lacks the {module} module; use Redis Stack or Redis 8 "
-    "(`make redis-up` starts one) or point REDIS_URL at a server that loads rejson.so and redisearch.so"
+    "the server at {url} lacks the {module} module; use Redis Stack 7.4+ or Redis 8, or a server "
+    "that loads rejson.so and redisearch.so, and pass its URL (or set REDIS_URL)"
 )
+_PASSWORD_HINT = (
+    "Put the password in the URL: redis://:PASSWORD@host:port/0, or redis://USER:PASSWORD@host:port/0 "
+    "for an ACL user (rediss:// for TLS)"
+)
+
+
+def check_url(url: object) -> str:
+    """``url`` if redis-py can connect with it (no I/O), else a ConfigError saying what is wrong."""
+    from redis.connection import parse_url
+
+    if not isinstance(url, str) or not url.strip():
+        raise ConfigError(
+            f"redis_url must be a redis://, rediss://, unix:// or redis+cluster:// URL, got {url!r}; pass one, or "
+            "None to use $REDIS_URL (else redis://localhost:6379/0)"
+        )
+    scheme, sep, rest = url.partition("://")
+    node = f"{scheme.lower().removesuffix('+cluster')}://{rest}" if sep else url  # redis+cluster: see _cluster.py
+    try:
+        parse_url(node)  # type: ignore[no-untyped-call]
+    except ValueError as exc:
+        raise ConfigError(f"redis_url {redact_url(url)!r} cannot be used: {exc}") from None
+    return url
+
+
+def _login_error(msg: str, url: str) -> RedisAuthenticationError | None:
+    low = msg.lower()
+    if "without any password configured" in low or "no password is set" in low:
+        return RedisAuthenticationError(
+            f"Redis at {url} has no password set, but the URL gives one: remove it from the URL"
+        )
+    if "hello must be called" in low or "authentication required" in low or low.startswith("noauth"):
+        return RedisAuthenticationError(f"Redis at {url} requires a password and the URL gives none. {_PASSWORD_HINT}")
+    if "invalid username-password" in low or "invalid password" in low or low.startswith("wrongpass"):
+        return RedisAuthenticationError(
+            f"Redis at {url} refused the login: wrong password, or the ACL user is disabled. {_PASSWORD_HINT}"
+        )
+    return None
+
+
+def _missing_index(msg: str, url: str) -> IndexMissingError:
+    named = re.search(r"(\S+): no such index", msg) or re.search(r"\(FT\.\w+ (\S+)", msg)
+    index = f" {named.group(1)!r}" if named else ""
+    return IndexMissingError(
+        f"the search index{index} does not exist on {url}: call memory.setup() (or await memory.asetup()) "
+        "once after creating the memory; it creates the indexes, and is safe to run from every process"
+    )
 
 
 def redact_url(url: str) -> str:
@@ -162,12 +228,15 @@ def redact_url(url: str) -> str:
 
 
 def _translate(exc: rex.RedisError | rex.RedisClusterException, url: str) -> SessionMemError:
-    msg = str(exc)
+    msg = str(exc).rstrip(".")
     if isinstance(exc, rex.ClusterError) and "ttl exhausted" in msg.lower():  # redirected back and forth
         return SlotMigratingError(
             f"the Redis Cluster at {url} kept redirecting the call ({msg}): a slot is being moved; nothing was "
             "changed. Call again once the reshard is done"
         )
+    login = _login_error(msg, url) if isinstance(exc, (rex.ConnectionError, rex.ResponseError)) else None
+    if login is not None:
+        return login
     # A cluster that is down, or whose nodes cannot be reached, is unavailable like a single server.
     if isinstance(exc, (rex.ConnectionError, rex.TimeoutError, rex.ClusterError, rex.RedisClusterException)):
         low = msg.lower()
@@ -179,7 +248,7 @@ def _translate(exc: rex.RedisError | rex.RedisClusterException, url: str) -> Ses
         elif url.startswith("redis://") and ("reset by peer" in low or "closed by server" in low):
             hint = "The server closed the connection at once: if it only speaks TLS, use a rediss:// URL"
         else:
-            hint = "Check that the server is running (`make redis-up`) and that REDIS_URL is right"
+            hint = "Check that the server is running and that the URL (or REDIS_URL) is right"
         return RedisUnavailableError(f"cannot talk to Redis at {url}: {msg}. {hint}")
     if isinstance(exc, (rex.MovedError, rex.AskError)):  # only a plain client sees these: cluster clients follow
         return ClusterClientError(
@@ -208,6 +277,8 @@ def _translate(exc: rex.RedisError | rex.RedisClusterException, url: str) -> Ses
                 f"{msg.split('SESSIONMEM_CONFLICT', 1)[-1].strip()}: another writer changed the session "
                 "after this call read it; nothing was written. Call again"
             )
+        if "no such index" in low or "unknown index name" in low:
+            return _missing_index(msg, url)
         if "unknown command" in low and "'json." in low:
             return ModulesMissingError(_MODULE_HINT.format(url=url, module="RedisJSON"))
         if "unknown command" in low and "'ft." in low:

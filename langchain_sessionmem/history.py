@@ -28,7 +28,7 @@ from langchain_sessionmem._codec import (
     open_text,
     seal_text,
 )
-from langchain_sessionmem._keys import SessionKeys, check_id
+from langchain_sessionmem._keys import SessionKeys, check_id, message_id_digest
 from langchain_sessionmem._steps import Plan, adrive, drive
 from langchain_sessionmem._tokens import message_tokens, text_counter
 from langchain_sessionmem._vectors import PENDING, fingerprint, pack, to_embed
@@ -207,7 +207,7 @@ class RedisSessionHistory(BaseChatMessageHistory):
 
     Setup:
         Install ``langchain-sessionmem`` and run a Redis with RedisJSON and RediSearch
-        (``make redis-up`` starts one; ``REDIS_URL`` points at another).
+        (Redis Stack 7.4+ or Redis 8); pass its URL or set ``REDIS_URL``.
 
     Instantiate:
         .. code-block:: python
@@ -336,11 +336,12 @@ class RedisSessionHistory(BaseChatMessageHistory):
                     blobs[i] = ""
                     docs[i] = mark_embedded(plain[i], PENDING)
         count = self._count()
-        script_keys = [keys.meta, keys.user.sessions, keys.user.user]
+        script_keys = [keys.meta, keys.user.sessions, keys.user.user, keys.ids]
         args = [*self._ids(), keys.sh, cfg.ttl_ms, cfg.max_age_ms, keys.vector_prefix, keys.user.uh, fp]
         args += ["" if cipher else title_of(msgs), len(docs), os.urandom(8).hex()]
         for i, (m, doc, blob) in enumerate(zip(msgs, docs, blobs, strict=True)):
-            args += [doc, m.type, blob, message_tokens(m, count), "" if stamps is None else int(stamps[i])]
+            ts = "" if stamps is None else int(stamps[i])
+            args += [doc, m.type, blob, message_tokens(m, count), ts, message_id_digest(m.id)]
         return (yield (Op.SCRIPT, "append", script_keys, args))  # {first seq, last seq, server ms}
 
     def _read_call(
@@ -361,23 +362,37 @@ class RedisSessionHistory(BaseChatMessageHistory):
     ) -> Plan[list[BaseMessage]]:
         """Read stored messages (all, the last ``k``, or a token window), decoding only those this
         memory has not decoded before (see _cache.py); ``context`` prepends instructions and summary."""
+        snap, messages = yield from self._snapshot_plan(k, max_tokens, flags)
+        return snap.head() + messages if context else messages
+
+    def _snapshot_plan(
+        self, k: int | None = None, max_tokens: int | None = None, flags: str = ""
+    ) -> Plan[tuple[Snapshot, list[BaseMessage]]]:
+        """``_view_plan``'s read, with the decoded reply (its ``lo`` is the first sequence read)."""
+        call, held = yield from self._snapshot_call_plan(k, max_tokens, flags)
+        return self._snapshot_of((yield (Op.SCRIPT, *call)), held)
+
+    def _snapshot_call_plan(
+        self, k: int | None = None, max_tokens: int | None = None, flags: str = ""
+    ) -> Plan[tuple[Call, Cached | None]]:
+        """The read script call of ``_snapshot_plan`` and the cache entry it hints at."""
         k_, budget = _check_count("k", k, optional=True), _check_count("max_tokens", max_tokens, optional=True)
-        backend, key = self._backend, self._keys.meta
-        cache = backend.cache
-        held = cache.get(key)
+        backend = self._backend
+        held = backend.cache.get(self._keys.meta)
         if held is not None and backend.may_evict is None:
             yield from backend.policy_plan()
-        call = self._read_call(k_, max_tokens=budget, flags=flags, held=held)
-        snap = self._snap((yield (Op.SCRIPT, *call)))
-        messages = snap.messages(cache, key, held)
-        return snap.head() + messages if context else messages
+        return self._read_call(k_, max_tokens=budget, flags=flags, held=held), held
+
+    def _snapshot_of(self, reply: list[Any], held: Cached | None) -> tuple[Snapshot, list[BaseMessage]]:
+        snap = self._snap(reply)
+        return snap, snap.messages(self._backend.cache, self._keys.meta, held)
 
     def _messages_plan(self) -> Plan[list[BaseMessage]]:
         w = self.window
         return self._view_plan() if w is None else self._view_plan(w.k, w.max_tokens, w.flags, context=True)
 
     def _clear_call(self, drop_session: bool) -> Call:
-        keys = [self._keys.meta, self._keys.user.sessions]
+        keys = [self._keys.meta, self._keys.user.sessions, self._keys.ids]
         return "clear", keys, [*self._ids(), self._keys.sh, int(drop_session), self._keys.vector_prefix]
 
     def _summarize_plan(

@@ -26,15 +26,15 @@ from redis.cluster import RedisCluster
 from langchain_sessionmem import _cluster
 from langchain_sessionmem._backend import Backend, Op
 from langchain_sessionmem._codec import check_messages, decode_stored
-from langchain_sessionmem._keys import DIGEST_HEX, UserKeys, check_id, parse_message_key
+from langchain_sessionmem._keys import DIGEST_HEX, UserKeys, check_id, parse_message_key, thread_id_of
 from langchain_sessionmem._records import check_stream, dumps, parse_lines
 from langchain_sessionmem._scripts import PUT_VECTORS
 from langchain_sessionmem._search import (
+    check_index,
+    check_vector_index,
     create_index_args,
     create_vector_index_args,
-    expected_signature,
     parse_search,
-    schema_signature,
     vector_index_dims,
 )
 from langchain_sessionmem._steps import Plan, adrive, drive
@@ -56,12 +56,16 @@ from langchain_sessionmem.errors import (
     ConfigError,
     EvictionPolicyWarning,
     IdCollisionError,
+    IndexMissingError,
     IndexSchemaMismatchError,
-    RedisCommandError,
+    MissingVectorsWarning,
 )
 from langchain_sessionmem.history import Call, ContextWindow, RedisSessionHistory, Snapshot, _check_count
 
 if TYPE_CHECKING:
+    from langchain_core.tools import BaseTool
+
+    from langchain_sessionmem.agents import SessionMemoryMiddleware
     from langchain_sessionmem.retriever import RedisSessionHistoryRetriever
 
 __all__ = ["RedisSessionMemory", "SessionInfo", "SessionPage", "TransferStats"]
@@ -150,8 +154,7 @@ def _metadata_json(metadata: Any, max_bytes: int) -> str:
 
 
 def _is_missing_index(exc: Exception) -> bool:
-    text = str(exc).lower()
-    return isinstance(exc, RedisCommandError) and ("unknown index" in text or "no such index" in text)
+    return isinstance(exc, IndexMissingError)
 
 
 class RedisSessionMemory:
@@ -160,8 +163,8 @@ class RedisSessionMemory:
     Setup:
         .. code-block:: bash
 
-            pip install langchain-sessionmem
-            make redis-up      # or any Redis 7.4+ with RedisJSON and RediSearch; set REDIS_URL
+            pip install .      # from the source folder; then a Redis Stack 7.4+ or Redis 8
+            export REDIS_URL=redis://localhost:6379/0   # a server with RedisJSON and RediSearch
 
     Instantiate:
         .. code-block:: python
@@ -256,13 +259,8 @@ class RedisSessionMemory:
                     raise
                 info = yield ("FT.INFO", cfg.index_name)
         if info is not None:
-            found, want = schema_signature(info), expected_signature(cfg)
-            if found != want:
-                raise IndexSchemaMismatchError(
-                    f"index {cfg.index_name!r} on {self._backend.url} exists with another schema: found "
-                    f"{found!r}, this version needs {want!r}. Use another SessionMemConfig.index_name, or drop "
-                    f"the old index with `FT.DROPINDEX {cfg.index_name}` (documents are kept) and call setup() again"
-                )
+            check_index(info, cfg)
+        self._backend.index_checked = True
         if self._backend.embeddings is None:
             return
         dims = yield from self._dims_plan()
@@ -274,6 +272,29 @@ class RedisSessionMemory:
                 f"vector index {cfg.vector_index_name!r} holds {current!r} (dims, type, algorithm) but the "
                 f"embeddings and config give {(dims, cfg.vector_dtype, cfg.vector_algorithm)!r}: the embedding model "
                 "changed. Run memory.reindex(), which rebuilds the vector index and re-embeds every message"
+            )
+        yield from self._missing_vectors_plan(dims)
+
+    def _missing_vectors_plan(self, dims: int) -> Plan[None]:
+        """Warn when stored messages have no vector from this model (embeddings added to a memory
+        that had none, failed embedding calls, a new model): search cannot find them yet."""
+        cfg = self.config
+        if not cfg.embed_message_types:
+            return
+        fp = fingerprint(self._backend._embedder(), dims, cfg)
+        types = "|".join(sorted(cfg.embed_message_types))
+        reply = yield ("FT.SEARCH", cfg.index_name, f"@type:{{{types}}} -@emb:{{{fp}}}", "LIMIT", 0, 0, "DIALECT", 2)
+        missing, _ = parse_search(reply, no_content=True)
+        if missing:
+            warnings.warn(
+                MissingVectorsWarning(
+                    f"{missing} stored message{'s' if missing != 1 else ''} under key_prefix {cfg.key_prefix!r} "
+                    f"{'have' if missing != 1 else 'has'} no vector from this embedding model (written before "
+                    "embeddings were configured, while the embedding call failed, or with another model), so "
+                    "similarity search cannot find them. "
+                    "Run memory.reindex() (or await memory.areindex()) once to embed them"
+                ),
+                stacklevel=4,
             )
 
     def _dims_plan(self) -> Plan[int]:
@@ -288,6 +309,7 @@ class RedisSessionMemory:
             if not _is_missing_index(exc):
                 raise
             return None
+        check_vector_index(info, self.config)  # never rebuild (drop) another memory's vector index
         return vector_index_dims(info)
 
     def _create_vector_index_plan(self, dims: int) -> Plan[None]:
@@ -350,6 +372,35 @@ class RedisSessionMemory:
         from langchain_sessionmem.retriever import RedisSessionHistoryRetriever
 
         return RedisSessionHistoryRetriever(memory=self, **kwargs)
+
+    # -- LangChain 1.x agents (the ``agents`` extra) -------------------------------------------
+
+    def middleware(self, **options: Any) -> SessionMemoryMiddleware:
+        """A ``create_agent`` middleware giving the agent this memory, per user and session:
+        ``create_agent(model, tools, middleware=[memory.middleware(max_tokens=4000)])``.
+        ``options`` are ``SessionMemoryMiddleware``'s (``max_tokens``, ``k``, ``recall``,
+        ``search_tool``, ``summary_model``, ...). Needs ``langchain>=1.5`` (extra ``agents``)."""
+        from langchain_sessionmem.agents import SessionMemoryMiddleware
+
+        return SessionMemoryMiddleware(self, **options)
+
+    def search_tool(self, **retriever_options: Any) -> BaseTool:
+        """A LangChain tool that searches the current user's earlier messages (``search_memory``).
+
+        The user and session come from each run (context, ``config["configurable"]`` or the
+        thread), never from the model's arguments. It returns the hits as text and the documents
+        as the tool message's artifact. ``retriever_options`` are the retriever's fields (``k``,
+        ``search_type``, ``neighbors``, ...). Needs ``langchain>=1.5`` (extra ``agents``)."""
+        from langchain_sessionmem.agents import make_search_tool
+
+        return make_search_tool(self, **retriever_options)
+
+    def thread_id(self, user_id: str, session_id: str) -> str:
+        """The LangGraph thread id for ``(user_id, session_id)``: scoped to the user, so two users'
+        sessions "default" never share a checkpointer thread. The middleware reads the session back
+        from it when a run gives no session_id."""
+        n = self.config.max_id_length
+        return thread_id_of(check_id("user_id", user_id, n), check_id("session_id", session_id, n))
 
     # -- reindex -------------------------------------------------------------------------------
 
@@ -482,7 +533,7 @@ class RedisSessionMemory:
 
     def _user_call(self, user_id: str) -> tuple[list[str], list[Any]]:
         u = self._user(user_id)
-        return [u.sessions, u.user], [user_id, u.meta_prefix, u.message_prefix, u.vector_prefix]
+        return [u.sessions, u.user], [user_id, u.meta_prefix, u.message_prefix, u.vector_prefix, u.ids_prefix]
 
     def _list_call(self, user_id: str, limit: int | None, cursor: str | None) -> Call:
         u = self._user(user_id)
@@ -658,25 +709,48 @@ class RedisSessionMemory:
     def _delete_session_call(self, user_id: str, session_id: str) -> Call:
         return self.history(user_id, session_id)._clear_call(drop_session=True)
 
-    def delete_session(self, user_id: str, session_id: str) -> int:
-        """Delete one session and its messages. Returns the number of messages deleted."""
-        return int(self._backend.run(*self._delete_session_call(user_id, session_id)))
+    def delete_session(self, user_id: str, session_id: str, *, checkpointer: Any = None) -> int:
+        """Delete one session and its messages. Returns the number of messages deleted.
 
-    async def adelete_session(self, user_id: str, session_id: str) -> int:
-        """Async twin of ``delete_session``."""
-        return int(await self._backend.arun(*self._delete_session_call(user_id, session_id)))
+        Args:
+            checkpointer: A LangGraph checkpointer (``InMemorySaver``, ``RedisSaver``, ...): its
+                thread ``thread_id(user_id, session_id)`` is deleted too.
+        """
+        n = int(self._backend.run(*self._delete_session_call(user_id, session_id)))
+        if checkpointer is not None:
+            checkpointer.delete_thread(self.thread_id(user_id, session_id))
+        return n
 
-    def delete_user(self, user_id: str) -> int:
+    async def adelete_session(self, user_id: str, session_id: str, *, checkpointer: Any = None) -> int:
+        """Async twin of ``delete_session`` (calls the checkpointer's ``adelete_thread``)."""
+        n = int(await self._backend.arun(*self._delete_session_call(user_id, session_id)))
+        if checkpointer is not None:
+            await checkpointer.adelete_thread(self.thread_id(user_id, session_id))
+        return n
+
+    def delete_user(self, user_id: str, *, checkpointer: Any = None) -> int:
         """Erase every session, message and setting of ``user_id``, and nothing of anyone else.
+
+        Args:
+            checkpointer: A LangGraph checkpointer: the threads ``thread_id(user_id, s)`` of the
+                user's stored sessions ``s`` are deleted too.
 
         Returns:
             The number of messages deleted.
         """
-        return int(self._backend.run("delete_user", *self._user_call(user_id))[1])
+        sessions = [] if checkpointer is None else [s.session_id for s in self.list_sessions(user_id)]
+        n = int(self._backend.run("delete_user", *self._user_call(user_id))[1])
+        for session_id in sessions:
+            checkpointer.delete_thread(self.thread_id(user_id, session_id))
+        return n
 
-    async def adelete_user(self, user_id: str) -> int:
-        """Async twin of ``delete_user``."""
-        return int((await self._backend.arun("delete_user", *self._user_call(user_id)))[1])
+    async def adelete_user(self, user_id: str, *, checkpointer: Any = None) -> int:
+        """Async twin of ``delete_user`` (calls the checkpointer's ``adelete_thread``)."""
+        sessions = [] if checkpointer is None else [s.session_id for s in await self.alist_sessions(user_id)]
+        n = int((await self._backend.arun("delete_user", *self._user_call(user_id)))[1])
+        for session_id in sessions:
+            await checkpointer.adelete_thread(self.thread_id(user_id, session_id))
+        return n
 
     def rotate_encryption(self, user_id: str) -> int:
         """Reseal the user's stored messages and summaries with the current key of its KeyRing

@@ -17,7 +17,14 @@ from langchain_sessionmem._backend import Op
 from langchain_sessionmem._cluster import search_plan
 from langchain_sessionmem._codec import REBUILDABLE, StoredMessage, content_text, decode_stored
 from langchain_sessionmem._keys import SessionKeys, UserKeys, check_id, parse_message_key
-from langchain_sessionmem._search import Scope, knn_query, parse_search, text_query, text_query_terms
+from langchain_sessionmem._search import (
+    Scope,
+    check_index,
+    knn_query,
+    parse_search,
+    text_query,
+    text_query_terms,
+)
 from langchain_sessionmem._steps import Plan, adrive, drive
 from langchain_sessionmem._vectors import fingerprint, pack, role_of
 from langchain_sessionmem.encryption import UserCipher
@@ -89,6 +96,9 @@ class RedisSessionHistoryRetriever(BaseRetriever):
     """Only messages written at or before this time."""
     exclude_recent: int = Field(default=0, ge=0)
     """Leave out the last n messages of the current session (the recent window has them)."""
+    exclude_from_seq: int | None = Field(default=None, ge=1)
+    """Leave out the current session's messages from this sequence number on (``seq`` in the
+    results' metadata): what a context window read from that position already shows."""
     neighbors: int = Field(default=0, ge=0)
     """Add n messages before and after each hit from its session (e.g. the answer to a question)."""
     fallback: bool = False
@@ -162,6 +172,8 @@ class RedisSessionHistoryRetriever(BaseRetriever):
         if self.exclude_recent and session is not None:
             last = (yield ("HGET", session.meta, "seq")) or 0
             exclude_from = int(last) - self.exclude_recent + 1
+        if self.exclude_from_seq is not None and session is not None:
+            exclude_from = min(exclude_from or self.exclude_from_seq, self.exclude_from_seq)
         scope = Scope(
             uh=user.uh,
             sh=None if (self.all_sessions or session is None) else session.sh,
@@ -188,7 +200,12 @@ class RedisSessionHistoryRetriever(BaseRetriever):
                     ("FT.SEARCH", cfg.index_name, text, "WITHSCORES", "SCORER", "BM25", "RETURN", 1, "ts",
                      "LIMIT", 0, fetch, "DIALECT", 2)
                 )  # fmt: skip
-        replies = (yield (Op.PIPELINE, searches)) if searches else []
+        if searches and not memory._backend.index_checked:  # in the same round trip as the search
+            info, *replies = yield (Op.PIPELINE, [("FT.INFO", cfg.index_name), *searches])
+            check_index(info, cfg)
+            memory._backend.index_checked = True
+        else:
+            replies = (yield (Op.PIPELINE, searches)) if searches else []
         seeds = self._rank(replies)
 
         if not seeds:

@@ -135,9 +135,15 @@ def assert_only(
     assert (lost, added, altered) == ([], [], []), "another id's data changed"
 
 
-def _session_keys(prefix: str, user_id: str, session_id: str) -> tuple[bytes, bytes, bytes, bytes]:
+def _session_keys(prefix: str, user_id: str, session_id: str) -> tuple[bytes, bytes, tuple[bytes, bytes], bytes]:
+    """Meta, message prefix, (vector prefix, message-id hash): what a clear removes, sessions zset."""
     k = SessionKeys.of(prefix, user_id, session_id)
-    return k.meta.encode(), k.message_prefix.encode(), k.vector_prefix.encode(), k.user.sessions.encode()
+    return (
+        k.meta.encode(),
+        k.message_prefix.encode(),
+        (k.vector_prefix.encode(), k.ids.encode()),
+        k.user.sessions.encode(),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -584,13 +590,13 @@ async def test_hostile_ids_are_isolated_in_every_operation(
         after = state[0] = dump(raw, prefix)
         if drop:
             assert_only(
-                before, after, gone=lambda k: k.startswith((messages, vectors)) or k == meta,
+                before, after, gone=lambda k: k.startswith((messages, *vectors)) or k == meta,
                 members={zset: meta.rsplit(b":", 1)[1]},
             )  # fmt: skip
             del listed[(u, s)]
         else:
             assert_only(
-                before, after, gone=lambda k: k.startswith((messages, vectors)), changed=[meta],
+                before, after, gone=lambda k: k.startswith((messages, *vectors)), changed=[meta],
                 members={zset: meta.rsplit(b":", 1)[1]},
             )  # fmt: skip
         assert await api(memory.history(u, s), "messages") == []
@@ -632,7 +638,7 @@ async def test_hostile_ids_are_isolated_in_every_operation(
     assert await api(memory, "list_users") == sorted({u for u, _ in listed})
 
 
-BAD_IDS: list[object] = ["", "x" * 513, "🥑" * 513, "\ud800", "a\udfffb", None, b"alice", 5, ("alice",)]
+BAD_IDS: list[object] = ["", "x" * 4097, "🥑" * 4097, "\ud800", "a\udfffb", None, b"alice", 5, ("alice",)]
 
 
 async def test_refused_ids_raise_the_typed_error_and_write_nothing(
@@ -761,7 +767,7 @@ def test_generated_id_families_stay_isolated(redis_url: str, config: SessionMemC
         memory.history(u, s).clear()
         after = dump(client, prefix)
         assert_only(
-            before, after, gone=lambda k: k.startswith((messages, vectors)), changed=[meta],
+            before, after, gone=lambda k: k.startswith((messages, *vectors)), changed=[meta],
             members={zset: meta.rsplit(b":", 1)[1]},
         )  # fmt: skip
 

@@ -220,7 +220,7 @@ def test_delete_session(client: httpx.Client, memory: RedisSessionMemory) -> Non
     ("method", "path", "payload", "status", "says"),
     [
         ("POST", "/api/chat", {"user_id": "", "session_id": "s", "message": "hi"}, 400, "user_id must be a non-empty"),
-        ("POST", "/api/chat", {"user_id": "u", "session_id": "s" * 513, "message": "hi"}, 400, "above max_id_length"),
+        ("POST", "/api/chat", {"user_id": "u", "session_id": "s" * 4097, "message": "hi"}, 400, "above max_id_length"),
         ("POST", "/api/chat", {"user_id": "u", "session_id": "s", "message": "   "}, 422, "message: String should"),
         ("POST", "/api/chat", {"user_id": "u", "session_id": "s", "message": "x" * 8001}, 422, "at most 8000"),
         ("POST", "/api/chat", {"user_id": "u", "session_id": "s", "message": "hi", "max_tokens": 0}, 422, "max_tokens"),

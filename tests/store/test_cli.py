@@ -286,7 +286,7 @@ def test_show_missing_session_and_bad_ids(run: Run, memory: RedisSessionMemory) 
     _assert_error(run("show", "alice", "nope", code=1), "'nope'")
     _assert_error(run("show", "alice", "", code=1), "session_id")
     _assert_error(run("sessions", "", code=1), "user_id")
-    _assert_error(run("show", "x" * 600, "s", code=1), "max_id_length")
+    _assert_error(run("show", "x" * 5000, "s", code=1), "max_id_length")
     _assert_error(run("delete-user", "", "--yes", code=1), "user_id")
 
 
@@ -305,7 +305,7 @@ def test_export_then_import_into_another_prefix_round_trips(
     path = tmp_path / "dump.jsonl"
     exported = run("export", "-o", str(path))
     assert exported.stdout == ""
-    assert "export [" in exported.stderr  # a progress bar when writing to a file
+    assert "\r" not in exported.stderr  # a progress bar only on a terminal (CliRunner's stderr is not)
     assert exported.stderr.rstrip().endswith("exported 2 users, 3 sessions, 12 messages")
     to_copy = _runner(redis_url, copy_config)
     imported = to_copy("import", str(path))
@@ -374,8 +374,13 @@ def test_import_if_exists(run: Run, memory: RedisSessionMemory, tmp_path: Path) 
         "imported 1 user, 0 sessions, 0 messages, 1 skipped\n"
     )
     assert history.messages == before
-    assert run("import", str(path), "--if-exists", "append").stdout.startswith("imported 1 user, 1 session, 8 messages")
-    assert history.messages == before + before
+    # Appending the export to the session it came from stores only what the session lacks: the
+    # messages without an id (those with one are already there).
+    missing = [m for m in before if m.id is None]
+    out = run("import", str(path), "--if-exists", "append").stdout
+    assert out.startswith(f"imported 1 user, 1 session, {len(missing)} messages")
+    assert 0 < len(missing) < len(before)
+    assert history.messages == before + missing
     assert run("import", str(path), "--if-exists", "replace").stdout == (
         "imported 1 user, 1 session, 8 messages, 0 skipped\n"
     )
@@ -498,7 +503,7 @@ def test_reindex_with_hashing_embeddings(
     spec = "langchain_sessionmem.testing:HashingEmbeddings"
     result = run("reindex", "--embeddings", spec, "--batch-size", "2")
     assert result.stdout == "embedded 3 messages\n"
-    assert "reindex [" in result.stderr  # progress on stderr
+    assert "\r" not in result.stderr and "reindex [" not in result.stderr  # stderr is no terminal here
     wait_indexed(raw, config.vector_index_name)
     assert _kv(run("stats").stdout)[f"vector index {config.vector_index_name}"] == "3 docs"
     assert run("reindex", "--embeddings", spec).stdout == "embedded 0 messages\n"
@@ -629,3 +634,101 @@ def test_console_script_pipes_export_into_import(
     assert "Traceback" not in again.stderr
     version = _proc([script, "--version"])
     assert version.returncode == 0 and version.stdout.startswith("sessionmem, version ")
+
+
+# --- issue 13: unknown users, progress off a terminal, --prefix alone, encrypted data ----------------
+
+
+def test_an_unknown_user_is_an_error(run: Run, memory: RedisSessionMemory) -> None:
+    _seed(memory)
+    _assert_error(run("sessions", "nobody", code=1), "'nobody'", "no sessions")
+    result = run("export", "--user", "nobody", code=1)
+    _assert_error(result, "'nobody'")
+    assert result.stdout == ""  # not even a header
+    _assert_error(run("export", "--user", "alice", "--session", "nope", code=1), "'nope'")
+    assert run("sessions", "alice").exit_code == 0
+
+
+def test_progress_bars_draw_only_on_a_terminal(
+    run: Run, memory: RedisSessionMemory, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import io
+
+    from langchain_sessionmem._transfer import ProgressBar
+
+    _seed(memory)
+    path = tmp_path / "all.jsonl"
+    for args in (
+        ("export", "-o", str(path)),
+        ("reindex", "--embeddings", "langchain_sessionmem.testing:HashingEmbeddings"),
+    ):
+        assert "\r" not in run(*args).stderr, args
+    memory.export_jsonl(tmp_path / "lib.jsonl", progress=True)  # the library's own bar
+    assert "\r" not in capsys.readouterr().err
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    for stream, drawn in ((Terminal(), True), (io.StringIO(), False)):
+        bar = ProgressBar("export", stream=stream)
+        bar(1, 4)
+        bar(4, 4)
+        bar.end()
+        expected = "\rexport [#######.......................] 1/4 messages"
+        expected += "\rexport [##############################] 4/4 messages\n"
+        assert stream.getvalue() == (expected if drawn else "")
+
+
+def test_the_prefix_alone_selects_its_own_index(
+    redis_url: str, memory: RedisSessionMemory, config: SessionMemConfig, raw: redis.Redis
+) -> None:
+    prefix = f"{config.key_prefix}own:"  # under the test's prefix: cleaned up with it
+    own = RedisSessionMemory(redis_url, config=SessionMemConfig(key_prefix=prefix))
+    own.setup()
+    own.history("alice", "s").add_messages([HumanMessage("hi"), AIMessage("hello")])
+    wait_indexed(raw, f"{prefix}idx")
+    for args, env in (
+        (["--url", redis_url, "--prefix", prefix], None),
+        ([], {"REDIS_URL": redis_url, "SESSIONMEM_PREFIX": prefix}),
+    ):
+        stats = CliRunner().invoke(cli, [*args, "stats"], env=env)
+        assert stats.exit_code == 0, stats.output
+        assert _kv(stats.stdout)[f"index {prefix}idx"] == "2 docs"
+        sessions = CliRunner().invoke(cli, [*args, "sessions", "alice"], env=env)
+        assert sessions.exit_code == 0 and sessions.stdout.splitlines()[1].split()[0] == "s", sessions.output
+    own.close()
+
+
+def test_a_key_provider_lets_the_cli_read_encrypted_data(
+    redis_url: str, config: SessionMemConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from langchain_sessionmem import ContentEncryption, KeyRing
+
+    key = os.urandom(32)
+    (tmp_path / "my_vault.py").write_text(
+        "from langchain_sessionmem import KeyRing\n"
+        f"KEY = {key!r}\n"
+        "def keys(user_id):\n"
+        "    return KeyRing(current='k1', keys={'k1': KEY})\n",
+        encoding="utf-8",
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    sealed = RedisSessionMemory(
+        redis_url, config=config, encryption=ContentEncryption(lambda _: KeyRing(current="k1", keys={"k1": key}))
+    )
+    sealed.setup()
+    sealed.history("alice", "trip").add_messages([HumanMessage("secret pistachio plan"), AIMessage("noted")])
+    sealed.close()
+
+    _assert_error(_runner(redis_url, config)("show", "alice", "trip", code=1), "encrypt")
+    base = _args(redis_url, config)
+    shown = CliRunner().invoke(cli, [*base, "--key-provider", "my_vault:keys", "show", "alice", "trip"])
+    assert shown.exit_code == 0 and "secret pistachio plan" in shown.stdout, shown.output
+    exported = CliRunner().invoke(cli, [*base, "--key-provider", "my_vault:keys", "export", "--user", "alice"])
+    assert exported.exit_code == 0 and "pistachio" in exported.stdout, exported.output
+    env = {"SESSIONMEM_KEY_PROVIDER": "my_vault:keys"}
+    assert "pistachio" in CliRunner().invoke(cli, [*base, "show", "alice", "trip"], env=env).stdout
+    for bad in ("my_vault", "my_vault:nope", "no_such_vault_xyz:keys", "my_vault:KEY"):
+        result = CliRunner().invoke(cli, [*base, "--key-provider", bad, "users"])
+        assert result.exit_code == 2 and "--key-provider" in result.stderr, (bad, result.output)

@@ -50,6 +50,18 @@ def _embedded(message: BaseMessage) -> bool:
     return message.type in ("human", "ai") and bool(content_text(message.content).strip())
 
 
+def _first_of_each_id(messages: list[BaseMessage]) -> list[BaseMessage]:
+    """What a session keeps of ``messages``: a message whose id came before is not stored again."""
+    seen: set[str] = set()
+    out = []
+    for m in messages:
+        if m.id and m.id in seen:
+            continue
+        seen.add(m.id or "")
+        out.append(m)
+    return out
+
+
 stored_messages = message_strategy(st.integers(*I64), SHORT_FLOAT)
 batches = st.lists(st.lists(stored_messages, min_size=1, max_size=4), min_size=1, max_size=3)
 
@@ -64,7 +76,7 @@ async def test_fuzzed_messages_round_trip_exactly_through_the_store(
     history = fmemory.history(user, session)
     for batch in batches:
         await api(history, "add_messages", batch)
-    sent = [m for batch in batches for m in batch]
+    sent = _first_of_each_id([m for batch in batches for m in batch])
 
     assert_exact(await api(history, "messages"), sent)
     assert_exact(await api(history, "get_recent", k), sent[-k:] if k else [])

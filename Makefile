@@ -11,7 +11,7 @@ REDIS_NOTE = if [ -z "$$REDIS_URL" ] && url=$$($(REDIS_STACK) url 2>/dev/null); 
   echo "note: the private Redis Stack is still running at $$url; stop it with: make redis-down" >&2; fi
 
 .DEFAULT_GOAL := help
-.PHONY: help install test integration_tests lint format type redis-up redis-down redis-note demo chat check bench bench-profile bench-context bench-agent
+.PHONY: help install test integration_tests lint format type redis-up redis-down redis-note redis-cluster-up redis-cluster-down bench-cluster demo chat check bench bench-profile bench-context bench-agent
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -50,6 +50,15 @@ redis-down: ## Stop the private Redis Stack
 
 redis-note: ## Say whether the private Redis Stack is running, and how to stop it
 	@$(REDIS_NOTE)
+
+redis-cluster-up: ## Start a private 3-primary Redis Cluster with the modules (ports 7101-7103), print its URL
+	@bash scripts/redis-cluster.sh up
+
+redis-cluster-down: ## Stop the private Redis Cluster
+	@bash scripts/redis-cluster.sh down
+
+bench-cluster: $(STAMP) ## A turn and a history read on the cluster vs one node (medians, p99, ratios)
+	@REDIS_URL=$${REDIS_URL:-$$(bash scripts/redis-stack.sh up)} REDIS_CLUSTER_URL=$${REDIS_CLUSTER_URL:-$$(bash scripts/redis-cluster.sh up)} $(PY) -m benchmarks.cluster
 
 demo: $(STAMP) ## Run the chef demo end to end (scripted model offline; OpenAI/Cohere if keys are set)
 	@status=0; REDIS_URL=$${REDIS_URL:-$$(bash scripts/redis-stack.sh up)} $(PY) examples/chef_demo.py || status=$$?; \

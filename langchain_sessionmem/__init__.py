@@ -3,6 +3,7 @@
 from langchain_sessionmem.config import SessionMemConfig
 from langchain_sessionmem.encryption import ContentEncryption, KeyRing
 from langchain_sessionmem.errors import (
+    ClusterClientError,
     ConcurrentUpdateError,
     ConfigError,
     EncryptionError,
@@ -21,7 +22,9 @@ from langchain_sessionmem.errors import (
     RedisCommandError,
     RedisOutOfMemoryError,
     RedisUnavailableError,
+    SearchUnavailableError,
     SessionMemError,
+    SlotMigratingError,
     SummarizationError,
     TokenizerFallbackWarning,
 )
@@ -43,6 +46,7 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
+    "ClusterClientError",
     "ConcurrentUpdateError",
     "ConfigError",
     "ContentEncryption",
@@ -64,6 +68,7 @@ __all__ = [
     "RedisSessionHistory",
     "RedisSessionHistoryRetriever",
     "RedisUnavailableError",
+    "SearchUnavailableError",
     "RedisSessionMemory",
     "SessionInfo",
     "SessionMemoryMiddleware",
@@ -71,6 +76,7 @@ __all__ = [
     "TransferStats",
     "SessionMemConfig",
     "SessionMemError",
+    "SlotMigratingError",
     "SummarizationError",
     "TokenizerFallbackWarning",
     "EvictionPolicyWarning",

@@ -15,11 +15,10 @@ import weakref
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Any
 
-import redis
-import redis.asyncio as aredis
 from langchain_core.embeddings import Embeddings
 from redis.commands.core import AsyncScript, Script
 
+from langchain_sessionmem import _cluster
 from langchain_sessionmem._cache import ReadCache
 from langchain_sessionmem._loops import AsyncClients
 from langchain_sessionmem._scripts import ALL as SCRIPTS
@@ -29,6 +28,7 @@ from langchain_sessionmem.encryption import ContentEncryption
 from langchain_sessionmem.errors import (
     ConfigError,
     RedisUnavailableError,
+    SlotMigratingError,
     check_url,
     redact_url,
     translate_redis_errors,
@@ -50,9 +50,13 @@ class Op(enum.Enum):
     SCRIPT = "script"  # (Op, name, keys, args) -> reply
     PIPELINE = "pipeline"  # (Op, [command tuples]) -> replies, one round trip
     CHAT = "chat"  # (Op, chat model, messages) -> the model's reply message
+    PRIMARIES = "primaries"  # (Op,) -> the cluster's primaries, [None] on one server (see _cluster.py)
+    ON_NODE = "on_node"  # (Op, node, command tuple) -> its reply from that primary (None: the server)
 
 
-def _url_of(client: redis.Redis | aredis.Redis) -> str:
+def _url_of(client: _cluster.SyncClient | _cluster.AsyncClient) -> str:
+    if _cluster.is_cluster_client(client):
+        return _cluster.cluster_url_of(client)
     kw = client.connection_pool.connection_kwargs
     scheme = "rediss" if "ssl" in str(client.connection_pool.connection_class).lower() else "redis"
     if "path" in kw:
@@ -66,8 +70,8 @@ class Backend:
     def __init__(
         self,
         redis_url: str | None,
-        client: redis.Redis | None,
-        async_client: aredis.Redis | None,
+        client: _cluster.SyncClient | None,
+        async_client: _cluster.AsyncClient | None,
         config: SessionMemConfig | None,
         embeddings: Embeddings | None = None,
         encryption: ContentEncryption | None = None,
@@ -83,6 +87,7 @@ class Backend:
         self.config = config or SessionMemConfig()
         self.cache = ReadCache(self.config.read_cache_messages)
         self.may_evict: bool | None = None  # the server's maxmemory policy may evict keys; None: not asked yet
+        self.search_coordinated: bool | None = None  # on a cluster: FT.* spans the shards; None: not asked yet
         if redis_url is None and client is None and async_client is None:
             redis_url = os.environ.get("REDIS_URL", DEFAULT_URL)
         self._url = None if redis_url is None else check_url(redis_url)
@@ -100,27 +105,37 @@ class Backend:
         """Ask the server's ``maxmemory-policy`` once (None when INFO is refused) and note whether
         it may evict keys: anything but ``noeviction``, or unknown."""
         try:
-            info = yield ("INFO", "memory")
-            policy: str | None = str(info.get("maxmemory_policy", "noeviction"))
+            if self.is_cluster:  # every primary's
+                policy: str | None = yield from _cluster.policy_plan()
+            else:
+                info = yield ("INFO", "memory")
+                policy = str(info.get("maxmemory_policy", "noeviction"))
         except Exception:  # a refused probe only makes reads check more
             policy = None
         self.may_evict = policy != "noeviction"
         return policy
 
     @property
-    def client(self) -> redis.Redis:
+    def client(self) -> _cluster.SyncClient:
         if self._client is None:
             if self._url is None:
                 raise ConfigError(
                     "this memory was given only an async_client; pass client= (or redis_url=) to use the sync API"
                 )
-            self._client = redis.Redis.from_url(self._url)
+            self._client = _cluster.sync_client(self._url)
         return self._client
 
     @property
-    def async_client(self) -> aredis.Redis:
+    def async_client(self) -> _cluster.AsyncClient:
         """The async client of the running event loop."""
         return self._async_clients.current()
+
+    @property
+    def is_cluster(self) -> bool:
+        """Talking to a Redis Cluster through cluster clients (known without I/O)."""
+        if self._url is not None:
+            return _cluster.is_cluster_url(self._url)
+        return _cluster.is_cluster_client(self._client or self._async_client)
 
     def errors(self) -> Any:
         """Context manager translating redis errors; the same for sync and async calls."""
@@ -140,25 +155,25 @@ class Backend:
             pause *= 2
 
     def _send(self, steps: Sequence[Sequence[Any]], send: Callable[[], Any]) -> Any:
-        delays = self._delays(steps)
+        delays, moving = self._delays(steps), _cluster.migration_delays(self.config.slot_migration_wait_seconds)
         while True:
             try:
                 with self.errors():
                     return send()
-            except RedisUnavailableError:
-                pause = next(delays, None)
+            except RedisUnavailableError as exc:
+                pause = next(moving if isinstance(exc, SlotMigratingError) else delays, None)
                 if pause is None:
                     raise
                 time.sleep(pause)
 
     async def _asend(self, steps: Sequence[Sequence[Any]], send: Callable[[], Awaitable[Any]]) -> Any:
-        delays = self._delays(steps)
+        delays, moving = self._delays(steps), _cluster.migration_delays(self.config.slot_migration_wait_seconds)
         while True:
             try:
                 with self.errors():
                     return await send()
-            except RedisUnavailableError:
-                pause = next(delays, None)
+            except RedisUnavailableError as exc:
+                pause = next(moving if isinstance(exc, SlotMigratingError) else delays, None)
                 if pause is None:
                     raise
                 await asyncio.sleep(pause)
@@ -191,13 +206,13 @@ class Backend:
         return self._send([args], lambda: self.client.execute_command(*args))  # type: ignore[no-untyped-call]
 
     async def acommand(self, *args: Any) -> Any:
-        return await self._asend([args], lambda: self.async_client.execute_command(*args))  # type: ignore[no-untyped-call]
+        return await self._asend([args], lambda: self.async_client.execute_command(*args))
 
     def pipeline(self, cmds: Sequence[Sequence[Any]]) -> list[Any]:
         def send() -> list[Any]:
             pipe = self.client.pipeline(transaction=False)
             for cmd in cmds:
-                pipe.execute_command(*cmd)  # type: ignore[no-untyped-call]
+                pipe.execute_command(*cmd)
             return pipe.execute()
 
         return self._send(cmds, send)  # type: ignore[no-any-return]
@@ -231,6 +246,10 @@ class Backend:
             return step[1].invoke(step[2])
         if op is Op.PIPELINE:
             return self.pipeline(step[1])
+        if op is Op.PRIMARIES:
+            return _cluster.primaries(self.client)
+        if op is Op.ON_NODE:
+            return _cluster.on_node(self, step[1], step[2])
         return self.command(*step)
 
     async def aexecute(self, *step: Any) -> Any:
@@ -246,6 +265,10 @@ class Backend:
             return await step[1].ainvoke(step[2])
         if op is Op.PIPELINE:
             return await self.apipeline(step[1])
+        if op is Op.PRIMARIES:
+            return await _cluster.aprimaries(self.async_client)
+        if op is Op.ON_NODE:
+            return await _cluster.aon_node(self, step[1], step[2])
         return await self.acommand(*step)
 
     def close(self) -> None:

@@ -23,8 +23,7 @@ import threading
 import weakref
 from collections.abc import AsyncGenerator
 
-import redis.asyncio as aredis
-
+from langchain_sessionmem import _cluster
 from langchain_sessionmem.errors import ConfigError
 
 Loop = asyncio.AbstractEventLoop
@@ -33,15 +32,15 @@ Loop = asyncio.AbstractEventLoop
 class AsyncClients:
     """The async client of the running loop: the one given, or one made from ``url`` per loop."""
 
-    def __init__(self, url: str | None, given: aredis.Redis | None) -> None:
+    def __init__(self, url: str | None, given: _cluster.AsyncClient | None) -> None:
         self._url = url
         self._given = given
         self._given_loop: weakref.ref[Loop] | None = None
-        self._owned: dict[Loop, tuple[aredis.Redis, AsyncGenerator[None, None]]] = {}
+        self._owned: dict[Loop, tuple[_cluster.AsyncClient, AsyncGenerator[None, None]]] = {}
         self._lock = threading.Lock()
         self._closing: set[asyncio.Task[None]] = set()  # closes scheduled by a sync close() on a running loop
 
-    def current(self) -> aredis.Redis:
+    def current(self) -> _cluster.AsyncClient:
         """The client for the running loop (call from a coroutine)."""
         loop = asyncio.get_running_loop()
         if self._given is not None:
@@ -55,7 +54,7 @@ class AsyncClients:
                 del self._owned[old]  # closed without shutting down its async generators: nothing to await
             entry = self._owned.get(loop)
             if entry is None:
-                client = aredis.Redis.from_url(self._url)
+                client = _cluster.async_client(self._url)
                 closer = self._close_with_loop(loop, client)
                 try:  # run it to its `yield` now: that first step registers it with this loop
                     closer.asend(None).send(None)
@@ -64,7 +63,7 @@ class AsyncClients:
                 entry = self._owned[loop] = (client, closer)
             return entry[0]
 
-    def _given_on(self, loop: Loop, given: aredis.Redis) -> aredis.Redis:
+    def _given_on(self, loop: Loop, given: _cluster.AsyncClient) -> _cluster.AsyncClient:
         with self._lock:
             first = self._given_loop() if self._given_loop is not None else None
             if first is None:  # first use, or its first loop is gone, and with it every connection of that loop
@@ -78,7 +77,7 @@ class AsyncClients:
                 )
         return given
 
-    async def _close_with_loop(self, loop: Loop, client: aredis.Redis) -> AsyncGenerator[None, None]:
+    async def _close_with_loop(self, loop: Loop, client: _cluster.AsyncClient) -> AsyncGenerator[None, None]:
         try:
             yield
         finally:

@@ -2,6 +2,7 @@
 
 The first key of every script is a key of that user (its hash tag routes the call on a cluster);
 the message keys a script builds from a prefix carry the same hash tag, so they are in the same slot.
+While that slot migrates, a script is refused before it does anything (see the end of _PRELUDE).
 Scripts refuse to act when the raw ids stored in Redis differ from the caller's (a digest collision).
 
 Session meta hash fields: uid, sid, first (lowest live sequence), seq (last assigned sequence),
@@ -110,6 +111,11 @@ local function session_row(meta, mp, uid)
   return {m[2], m[5], m[6], last - first + 1, live_tokens(mp, first, last, m[7]), m[8] or '', m[9] or '',
           m[10] or ''}
 end
+-- Redis Cluster: while this user's slot is being migrated, a script may not touch keys it did not
+-- declare (its messages). Touching a key that never exists makes the server refuse the script here,
+-- before anything was read or written; the client sends it again once the slot is settled. On a
+-- single server, or a settled slot, this is one cheap EXISTS.
+redis.call('EXISTS', KEYS[1], KEYS[1] .. ':~slot')
 """
 
 # KEYS: meta, sessions zset, user hash, session id hash

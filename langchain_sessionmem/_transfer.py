@@ -20,6 +20,7 @@ from langchain_core.messages import BaseMessage, SystemMessage
 
 from langchain_sessionmem import _records as rec
 from langchain_sessionmem._backend import Op
+from langchain_sessionmem._cluster import scan_plan, search_plan
 from langchain_sessionmem._codec import decode_seq, decode_stored, reseal_doc, seal_text, sealed_with
 from langchain_sessionmem._keys import UserKeys, glob_escape, parse_message_key
 from langchain_sessionmem._scripts import PUT_VECTORS
@@ -91,18 +92,18 @@ def progress_bar(progress: bool | Progress, label: str) -> Progress | None:
 
 
 def users_plan(memory: RedisSessionMemory, page: int = 1000) -> Plan[list[str]]:
-    """Every user id under the memory's key prefix (SCAN over the user hashes)."""
+    """Every user id under the memory's key prefix (SCAN over the user hashes, of every primary
+    on a Redis Cluster)."""
     match = glob_escape(f"{memory.config.key_prefix}u:") + "{*}"
-    users: list[str] = []
-    cursor: Any = 0
-    while True:
-        cursor, keys = yield ("SCAN", cursor, "MATCH", match, "COUNT", page)
-        if keys:
-            for uid in (yield (Op.PIPELINE, [("HGET", k, "uid") for k in keys])):
-                if uid is not None:
-                    users.append(uid.decode("utf-8") if isinstance(uid, bytes) else str(uid))
-        if int(cursor) == 0:
-            return sorted(set(users))
+    users: set[str] = set()
+
+    def found(keys: list[Any]) -> Plan[None]:
+        for uid in (yield (Op.PIPELINE, [("HGET", k, "uid") for k in keys])):
+            if uid is not None:
+                users.add(uid.decode("utf-8") if isinstance(uid, bytes) else str(uid))
+
+    yield from scan_plan(match, page, found)
+    return sorted(users)
 
 
 def export_plan(
@@ -376,6 +377,7 @@ def reindex_plan(memory: RedisSessionMemory, batch_size: int, progress: Progress
         raise ConfigError(f"batch_size must be a positive int, got {batch_size!r}")
     cfg = memory.config
     emb = memory._backend._embedder()  # raises the ConfigError that explains, without embeddings
+    yield from search_plan(memory._backend)  # a cluster without a search coordinator: a typed refusal
     dims = yield from memory._dims_plan()
     fp = fingerprint(emb, dims, cfg)
     current = yield from memory._vector_index_plan()

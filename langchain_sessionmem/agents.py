@@ -192,6 +192,9 @@ class SessionMemoryState(AgentState[Any]):
     """Text merged into the system message this run: instructions, summary, recalled messages."""
     sessionmem_overflow: NotRequired[Annotated[bool, PrivateStateAttr]]
     """Messages after the running summary fell out of this run's window (time for a summary)."""
+    sessionmem_shown_from: NotRequired[Annotated[int | None, PrivateStateAttr]]
+    """The session's first sequence number the model sees this run (window and run): the search tool
+    leaves those out, as recall does."""
 
 
 def _run_start(state: Mapping[str, Any]) -> int:
@@ -315,6 +318,7 @@ class SessionMemoryMiddleware(AgentMiddleware[SessionMemoryState, Any]):
             "sessionmem_window": window,
             "sessionmem_system": "\n\n".join(h for h in head if h) or None,
             "sessionmem_overflow": snap.exists and snap.lo > max(snap.first, snap.summary_upto + 1),
+            "sessionmem_shown_from": max(1, snap.lo),
         }
 
     def _store_plan(self, history: RedisSessionHistory, state: Mapping[str, Any]) -> Plan[dict[str, Any]]:
@@ -336,6 +340,7 @@ class SessionMemoryMiddleware(AgentMiddleware[SessionMemoryState, Any]):
             "sessionmem_window": None,
             "sessionmem_system": None,
             "sessionmem_overflow": False,
+            "sessionmem_shown_from": None,
         }
 
     def _request(self, request: ModelRequest[Any]) -> ModelRequest[Any]:
@@ -412,7 +417,13 @@ def make_search_tool(memory: RedisSessionMemory, **retriever_options: Any) -> Ba
 
     def ids(runtime: ToolRuntime[Any, Any]) -> dict[str, Any]:
         user, session = resolve_ids(runtime.context, runtime.config, memory.config.max_id_length)
-        return {"user_id": user, "session_id": session}
+        found: dict[str, Any] = {"user_id": user, "session_id": session}
+        # Under the middleware, what the model already sees (the run, stored before the tool runs,
+        # and its window) is left out, as recall leaves it out.
+        shown = (runtime.state or {}).get("sessionmem_shown_from") if isinstance(runtime.state, Mapping) else None
+        if shown:
+            found["exclude_from_seq"] = int(shown)
+        return found
 
     def render(documents: list[Document]) -> tuple[str, list[Document]]:
         if not documents:

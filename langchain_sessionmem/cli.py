@@ -46,11 +46,19 @@ from langchain_core.messages import (
 )
 from redis.connection import parse_url
 
+from langchain_sessionmem._backend import Op
+from langchain_sessionmem._cluster import is_cluster_url, node_url, search_plan
 from langchain_sessionmem._codec import content_text
+from langchain_sessionmem._steps import drive
 from langchain_sessionmem._transfer import ProgressBar
 from langchain_sessionmem.config import SessionMemConfig
 from langchain_sessionmem.encryption import ContentEncryption, KeyProvider
-from langchain_sessionmem.errors import IndexMissingError, MissingVectorsWarning, SessionMemError
+from langchain_sessionmem.errors import (
+    IndexMissingError,
+    MissingVectorsWarning,
+    SearchUnavailableError,
+    SessionMemError,
+)
 from langchain_sessionmem.history import INSTRUCTIONS_ID, SUMMARY_ID
 from langchain_sessionmem.importers import LANGCHAIN_REDIS_KEY_PREFIX, from_langchain_redis, from_redisvl
 from langchain_sessionmem.memory import RedisSessionMemory, TransferStats
@@ -239,7 +247,7 @@ def _settings(ctx: click.Context) -> _Settings:
 
 def _check_url(ctx: click.Context, param: click.Parameter, value: str) -> str:
     try:
-        parse_url(value)  # type: ignore[no-untyped-call]
+        parse_url(node_url(value) if is_cluster_url(value) else value)  # type: ignore[no-untyped-call]
     except ValueError as exc:
         raise click.BadParameter(str(exc), ctx, param) from exc
     return value
@@ -262,7 +270,8 @@ def _totals(memory: RedisSessionMemory, user_id: str) -> tuple[int, int, int]:
     show_default=True,
     show_envvar=True,
     callback=_check_url,
-    help="Redis server (redis://, rediss://, unix://) with RedisJSON and RediSearch.",
+    help="Redis server (redis://, rediss://, unix://; a Redis Cluster: redis+cluster://HOST:PORT, any node) "
+    "with RedisJSON and RediSearch.",
 )
 @click.option(
     "--prefix",
@@ -615,6 +624,10 @@ def _decoded(value: Any) -> Any:
 def _index_docs(memory: RedisSessionMemory, index: str) -> str:
     """``<n> docs`` of an index from FT.INFO (RESP2 or RESP3), or ``missing``."""
     try:
+        drive(search_plan(memory._backend), memory._backend.execute)
+    except SearchUnavailableError:
+        return "n/a (Redis Cluster without a search coordinator)"
+    try:
         reply = _decoded(memory._backend.command("FT.INFO", index))
     except IndexMissingError:
         return "missing"
@@ -623,6 +636,16 @@ def _index_docs(memory: RedisSessionMemory, index: str) -> str:
     if int(float(info.get("indexing", 0) or 0)) == 0:
         return _plural(docs, "doc")
     return f"{_plural(docs, 'doc')} (scanning existing keys: {float(info.get('percent_indexed', 0) or 0):.0%})"
+
+
+def _used_memory(memory: RedisSessionMemory) -> str:
+    """The server's ``used_memory_human``; on a Redis Cluster the sum over every primary."""
+    backend = memory._backend
+    infos = [_decoded(backend.execute(Op.ON_NODE, node, ("INFO", "memory"))) for node in backend.execute(Op.PRIMARIES)]
+    if len(infos) == 1:
+        return str(infos[0].get("used_memory_human", "?")) if isinstance(infos[0], dict) else "?"
+    total = sum(int(info.get("used_memory", 0)) for info in infos)
+    return f"{total / 2**20:.2f}M over {len(infos)} primaries"
 
 
 @cli.command()
@@ -635,8 +658,7 @@ def stats(ctx: click.Context) -> None:
     for uid in memory.list_users():
         s, m, t = _totals(memory, uid)
         n_users, n_sessions, n_messages, n_tokens = n_users + 1, n_sessions + s, n_messages + m, n_tokens + t
-    info = _decoded(memory._backend.command("INFO", "memory"))
-    used = info.get("used_memory_human", "?") if isinstance(info, dict) else "?"
+    used = _used_memory(memory)
     rows = [
         ("prefix", cfg.key_prefix),
         ("users", n_users),

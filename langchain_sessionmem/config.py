@@ -70,6 +70,10 @@ class SessionMemConfig:
     server confirmed the held ones still exist. Messages returned by reads are shared with this cache:
     treat them as read-only."""
 
+    slot_migration_wait_seconds: float = 30.0
+    """Redis Cluster: how long a call refused while its user's slot is being migrated (resharding)
+    is sent again, in short steps, before ``SlotMigratingError``."""
+
     def __post_init__(self) -> None:
         if not isinstance(self.key_prefix, str) or "{" in self.key_prefix or "}" in self.key_prefix:
             raise ConfigError(
@@ -90,6 +94,9 @@ class SessionMemConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ConfigError(f"{name} must be a positive int, got {value!r}")
+        wait = self.slot_migration_wait_seconds
+        if isinstance(wait, bool) or not isinstance(wait, (int, float)) or not wait >= 0:
+            raise ConfigError(f"slot_migration_wait_seconds must be a number of seconds >= 0, got {wait!r}")
         if (
             isinstance(self.read_cache_messages, bool)
             or not isinstance(self.read_cache_messages, int)

@@ -8,12 +8,15 @@
     ├── MessageSerializationError (ValueError)
     │   └── MessageTooLargeError          encoded message above SessionMemConfig.max_message_bytes
     ├── ConfigError (ValueError)          a SessionMemConfig value or argument that cannot work
+    │   └── ClusterClientError            a plain client talks to a Redis Cluster node: use a cluster client
     ├── InvalidRecordError (ValueError)   a malformed line of an export/import stream
     ├── ConcurrentUpdateError (RuntimeError)      another writer changed what this call read first
     ├── RedisUnavailableError (ConnectionError)   server unreachable, timed out, or connection dropped
+    │   └── SlotMigratingError            a cluster slot kept moving (resharding) past the retry wait
     ├── RedisAuthenticationError (PermissionError) the server refused the login: password missing or wrong
     ├── ModulesMissingError (RuntimeError)        server lacks RedisJSON or RediSearch
     ├── IndexSchemaMismatchError (RuntimeError)   an index of that name exists with another schema
+    ├── SearchUnavailableError (RuntimeError)     a Redis Cluster whose RediSearch cannot search across shards
     ├── IdCollisionError (RuntimeError)           two different ids mapped to the same keys (refused)
     ├── SummarizationError (RuntimeError)         the chat model gave no usable summary (nothing stored)
     ├── EncryptionError (RuntimeError)            sealed data without its key, or that fails authentication
@@ -37,6 +40,7 @@ from contextlib import contextmanager
 import redis.exceptions as rex
 
 __all__ = [
+    "ClusterClientError",
     "ConcurrentUpdateError",
     "ConfigError",
     "EncryptionError",
@@ -55,7 +59,9 @@ __all__ = [
     "RedisCommandError",
     "RedisOutOfMemoryError",
     "RedisUnavailableError",
+    "SearchUnavailableError",
     "SessionMemError",
+    "SlotMigratingError",
     "SummarizationError",
     "TokenizerFallbackWarning",
 ]
@@ -139,6 +145,21 @@ class IndexMissingError(RedisCommandError):
     """A search named an index that does not exist: ``setup()`` has not been run on this server."""
 
 
+class ClusterClientError(ConfigError):
+    """A plain ``redis.Redis`` client (or ``redis://`` URL) talks to a Redis Cluster node, which
+    answers only for its own slots: use a ``redis+cluster://`` URL or a ``RedisCluster`` client."""
+
+
+class SlotMigratingError(RedisUnavailableError):
+    """A Redis Cluster slot holding the user's keys was being moved (resharding) for longer than
+    the retry wait, or moved while a whole-keyspace operation scanned it; call again."""
+
+
+class SearchUnavailableError(SessionMemError, RuntimeError):
+    """The server cannot search this memory's messages: a Redis Cluster whose RediSearch has no
+    coordinator (Redis Stack 7.x) indexes each shard apart. The history works; search does not."""
+
+
 class EvictionPolicyWarning(UserWarning):
     """The server's ``maxmemory-policy`` lets it delete history keys under memory pressure."""
 
@@ -164,11 +185,13 @@ def check_url(url: object) -> str:
 
     if not isinstance(url, str) or not url.strip():
         raise ConfigError(
-            f"redis_url must be a redis://, rediss:// or unix:// URL, got {url!r}; pass one, or None to use "
-            "$REDIS_URL (else redis://localhost:6379/0)"
+            f"redis_url must be a redis://, rediss://, unix:// or redis+cluster:// URL, got {url!r}; pass one, or "
+            "None to use $REDIS_URL (else redis://localhost:6379/0)"
         )
+    scheme, sep, rest = url.partition("://")
+    node = f"{scheme.lower().removesuffix('+cluster')}://{rest}" if sep else url  # redis+cluster: see _cluster.py
     try:
-        parse_url(url)  # type: ignore[no-untyped-call]
+        parse_url(node)  # type: ignore[no-untyped-call]
     except ValueError as exc:
         raise ConfigError(f"redis_url {redact_url(url)!r} cannot be used: {exc}") from None
     return url
@@ -204,12 +227,18 @@ def redact_url(url: str) -> str:
     return re.sub(r"([?&](?:password|ssl_password)=)[^&#]*", r"\1***", url, flags=re.IGNORECASE)
 
 
-def _translate(exc: rex.RedisError, url: str) -> SessionMemError:
+def _translate(exc: rex.RedisError | rex.RedisClusterException, url: str) -> SessionMemError:
     msg = str(exc).rstrip(".")
+    if isinstance(exc, rex.ClusterError) and "ttl exhausted" in msg.lower():  # redirected back and forth
+        return SlotMigratingError(
+            f"the Redis Cluster at {url} kept redirecting the call ({msg}): a slot is being moved; nothing was "
+            "changed. Call again once the reshard is done"
+        )
     login = _login_error(msg, url) if isinstance(exc, (rex.ConnectionError, rex.ResponseError)) else None
     if login is not None:
         return login
-    if isinstance(exc, (rex.ConnectionError, rex.TimeoutError)):
+    # A cluster that is down, or whose nodes cannot be reached, is unavailable like a single server.
+    if isinstance(exc, (rex.ConnectionError, rex.TimeoutError, rex.ClusterError, rex.RedisClusterException)):
         low = msg.lower()
         if "ssl" in low or "certificate" in low or "tls" in low:
             hint = (
@@ -221,8 +250,23 @@ def _translate(exc: rex.RedisError, url: str) -> SessionMemError:
         else:
             hint = "Check that the server is running and that the URL (or REDIS_URL) is right"
         return RedisUnavailableError(f"cannot talk to Redis at {url}: {msg}. {hint}")
+    if isinstance(exc, (rex.MovedError, rex.AskError)):  # only a plain client sees these: cluster clients follow
+        return ClusterClientError(
+            f"Redis at {url} is a Redis Cluster node and the key is served by another node ({msg}). Use a "
+            "cluster client: a redis+cluster:// URL, or client=redis.cluster.RedisCluster(...) and "
+            "async_client=redis.asyncio.cluster.RedisCluster(...)"
+        )
     if isinstance(exc, rex.ResponseError):
         low = msg.lower()
+        if (
+            isinstance(exc, rex.TryAgainError)
+            or "during rehashing of the slot" in low  # Redis 7.4: a script touched a key of a slot in motion
+            or "non local key in a cluster node" in low  # Redis 7.0-7.2, same cause
+        ):
+            return SlotMigratingError(
+                f"a Redis Cluster slot at {url} is being migrated (resharding) and the operation could not run "
+                f"while it moves ({msg}); nothing was changed. Call again once the reshard is done"
+            )
         if "sessionmem_id_collision" in low:
             return IdCollisionError(
                 "two different ids map to the same Redis keys (a SHA-256 prefix collision); "
@@ -259,5 +303,5 @@ def translate_redis_errors(url: str) -> Iterator[None]:
     """
     try:
         yield
-    except rex.RedisError as exc:
+    except (rex.RedisError, rex.RedisClusterException) as exc:
         raise _translate(exc, url) from exc

@@ -14,6 +14,8 @@ from langchain_core.chat_history import BaseChatMessageHistory
 from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+from redis.asyncio.cluster import RedisCluster as AsyncRedisCluster
+from redis.cluster import RedisCluster
 
 from langchain_sessionmem._backend import Backend, Op
 from langchain_sessionmem._cache import Cached, ReadCache, State, hint, state_of
@@ -239,8 +241,8 @@ class RedisSessionHistory(BaseChatMessageHistory):
         session_id: str,
         *,
         redis_url: str | None = None,
-        client: redis.Redis | None = None,
-        async_client: aredis.Redis | None = None,
+        client: redis.Redis | RedisCluster | None = None,
+        async_client: aredis.Redis | AsyncRedisCluster | None = None,
         config: SessionMemConfig | None = None,
         embeddings: Embeddings | None = None,
         window: ContextWindow | None = None,
@@ -253,9 +255,11 @@ class RedisSessionHistory(BaseChatMessageHistory):
             user_id: The user's id: any non-empty str up to ``config.max_id_length`` characters,
                 compared exactly (case, whitespace and Unicode form matter).
             session_id: The conversation's id, same rules; scoped to the user.
-            redis_url: Server URL; defaults to ``$REDIS_URL``, then ``redis://localhost:6379/0``.
-            client: A ``redis.Redis`` to use instead of one built from the URL.
-            async_client: A ``redis.asyncio.Redis`` for the async methods.
+            redis_url: Server URL (``redis+cluster://host:port`` for a Redis Cluster); defaults to
+                ``$REDIS_URL``, then ``redis://localhost:6379/0``.
+            client: A ``redis.Redis`` (or ``redis.cluster.RedisCluster``) to use instead of one
+                built from the URL.
+            async_client: A ``redis.asyncio.Redis`` (or its ``RedisCluster``) for the async methods.
             config: Shared settings; must match the other processes using the same data.
             embeddings: When set, messages are embedded on write (one ``embed_documents`` call
                 per batch) so the retriever can find them.

@@ -19,7 +19,10 @@ from langchain_core.messages import BaseMessage, SystemMessage
 from langchain_core.runnables import Runnable
 from langchain_core.runnables.history import RunnableWithMessageHistory
 from langchain_core.runnables.utils import ConfigurableFieldSpec
+from redis.asyncio.cluster import RedisCluster as AsyncRedisCluster
+from redis.cluster import RedisCluster
 
+from langchain_sessionmem import _cluster
 from langchain_sessionmem._backend import Backend, Op
 from langchain_sessionmem._codec import check_messages
 from langchain_sessionmem._keys import DIGEST_HEX, UserKeys, check_id, thread_id_of
@@ -188,8 +191,8 @@ class RedisSessionMemory:
         self,
         redis_url: str | None = None,
         *,
-        client: redis.Redis | None = None,
-        async_client: aredis.Redis | None = None,
+        client: redis.Redis | RedisCluster | None = None,
+        async_client: aredis.Redis | AsyncRedisCluster | None = None,
         config: SessionMemConfig | None = None,
         embeddings: Embeddings | None = None,
         encryption: ContentEncryption | None = None,
@@ -197,14 +200,16 @@ class RedisSessionMemory:
         """Create the memory; no I/O happens here.
 
         Args:
-            redis_url: Server URL (``redis://``, ``rediss://``, ``unix://``). Defaults to
+            redis_url: Server URL (``redis://``, ``rediss://``, ``unix://``; for a Redis Cluster
+                ``redis+cluster://host:port`` or ``rediss+cluster://``, any node). Defaults to
                 ``$REDIS_URL``, then ``redis://localhost:6379/0``. Sync and async clients are
                 built from it lazily.
-            client: A ``redis.Redis`` to use for the sync API instead of one built from the URL.
-            async_client: A ``redis.asyncio.Redis`` for the async API. A redis.asyncio client
-                belongs to one event loop: this one is used on the loop it is first used on,
-                and a call from another loop raises ConfigError. Pass ``redis_url`` to use the
-                async API on several loops.
+            client: A ``redis.Redis`` (or ``redis.cluster.RedisCluster``) to use for the sync API
+                instead of one built from the URL.
+            async_client: A ``redis.asyncio.Redis`` (or ``redis.asyncio.cluster.RedisCluster``)
+                for the async API. A redis.asyncio client belongs to one event loop: this one is
+                used on the loop it is first used on, and a call from another loop raises
+                ConfigError. Pass ``redis_url`` to use the async API on several loops.
             config: Key prefix, index name, TTLs and limits shared by everything this memory makes.
             embeddings: Any LangChain ``Embeddings``; when set, messages are embedded on write
                 and ``as_retriever`` can search them by meaning.
@@ -225,10 +230,13 @@ class RedisSessionMemory:
 
     def _setup_plan(self) -> Plan[None]:
         cfg = self.config
-        # Probe RedisJSON (an unknown command is translated to ModulesMissingError); FT.INFO below
-        # probes RediSearch. Not FT._LIST: an admin command on Redis 8 that lists every index.
-        yield ("JSON.TYPE", f"{cfg.key_prefix}probe")
-        policy = yield from self._backend.policy_plan()
+        # A cluster: modules and eviction policy of every primary, and search across shards.
+        cluster, policy = yield from _cluster.setup_plan(self._backend)
+        if not cluster:
+            # Probe RedisJSON (an unknown command is translated to ModulesMissingError); FT.INFO below
+            # probes RediSearch. Not FT._LIST: an admin command on Redis 8 that lists every index.
+            yield ("JSON.TYPE", f"{cfg.key_prefix}probe")
+            policy = yield from self._backend.policy_plan()
         if policy is not None and (
             policy.startswith("allkeys") or (policy.startswith("volatile") and (cfg.ttl_ms or cfg.max_age_ms))
         ):
@@ -323,11 +331,17 @@ class RedisSessionMemory:
         With embeddings, also creates or verifies the vector index (one ``embed_query`` call
         measures the dimension unless ``config.vector_dims`` is set).
 
+        On a Redis Cluster, checks every primary, and creates the indexes once when the server
+        coordinates search across shards (Redis 8, Redis Software / Cloud).
+
         Raises:
             ModulesMissingError: The server lacks RedisJSON or RediSearch.
             IndexSchemaMismatchError: An index of this name exists with another schema, or the
                 vector index was built for another embedding size (run ``reindex()``).
             RedisUnavailableError: The server cannot be reached.
+            ClusterClientError: A plain client (``redis://`` URL) points at a Redis Cluster node.
+            SearchUnavailableError: A Redis Cluster whose RediSearch cannot search across shards
+                (Redis Stack 7.x); the history works there without ``setup()``.
         """
         drive(self._setup_plan(), self._backend.execute)
 

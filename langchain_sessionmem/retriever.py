@@ -14,6 +14,7 @@ from langchain_core.runnables import RunnableConfig
 from pydantic import ConfigDict, Field, StrictStr, ValidationError
 
 from langchain_sessionmem._backend import Op
+from langchain_sessionmem._cluster import search_plan
 from langchain_sessionmem._codec import REBUILDABLE, StoredMessage, content_text, decode_stored
 from langchain_sessionmem._keys import SessionKeys, UserKeys, check_id, parse_message_key
 from langchain_sessionmem._search import (
@@ -150,6 +151,7 @@ class RedisSessionHistoryRetriever(BaseRetriever):
                 "the retriever needs a user_id: pass user_id=... or config={'configurable': {'user_id': ...}}"
             )
         user = UserKeys.of(cfg.key_prefix, check_id("user_id", self.user_id, cfg.max_id_length))
+        yield from search_plan(memory._backend)  # a cluster without a search coordinator: refused
         encryption = memory._backend.encryption
         if encryption is not None and self.search_type != "similarity":
             raise ConfigError(

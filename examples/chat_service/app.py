@@ -86,9 +86,8 @@ MAX_MESSAGE_CHARS = 8000
 MAX_TTL_SECONDS = 365 * 86400
 # Recall (into the system message, once per run) and the search tool: at most 4 past messages, and only
 # close ones (cosine distance; unrelated texts sit near 1.0 with both offline and real embeddings).
-# exclude_recent=2: the tool does not find the run's own question and tool call, stored before it runs.
+# Under the middleware the tool leaves out what the model already sees (the run and its window).
 RECALL = {"k": 4, "distance_threshold": 0.75}
-SEARCH = {**RECALL, "exclude_recent": 2}
 AGENT_NODE = "model"  # the create_agent node whose model calls are the reply; the middleware's own are not
 
 Id = Annotated[str, Query(description="user or session id: any non-empty text (checked by the memory)")]
@@ -177,7 +176,7 @@ class ChatService:
         agent = self._agents.get((ttl_seconds, max_tokens))
         if agent is None:
             middleware = self.memory_for(ttl_seconds).middleware(
-                max_tokens=max_tokens, recall=RECALL, search_tool=SEARCH, summary_model=self.summary_model
+                max_tokens=max_tokens, recall=RECALL, search_tool=RECALL, summary_model=self.summary_model
             )
             agent = create_agent(self.model, system_prompt=SYSTEM_PROMPT, middleware=[middleware])
             self._agents = _bounded(self._agents, (ttl_seconds, max_tokens), agent)

@@ -227,9 +227,11 @@ def test_thread_ids_are_scoped_to_the_user(mem: RedisSessionMemory) -> None:
 async def test_two_users_with_the_same_session_id_never_meet(run: Runner, mem: RedisSessionMemory) -> None:
     model = ScriptedChatModel(responses=[call("search_memory", {"query": "secret password"}, "c1"), "noted"])
     agent = create_agent(model, [], middleware=[mem.middleware(search_tool=True)])
-    await run(agent, "alice secret password is swordfish", **ctx("alice", "default"))
+    await mem.history("alice", "earlier").aadd_messages([HumanMessage("my secret password is swordfish")])
+    await mem.history("bob", "earlier").aadd_messages([HumanMessage("my secret password is hunter2")])
+    await run(agent, "alice asks: what is my secret password?", **ctx("alice", "default"))
     n_alice = len(model.inputs)
-    await run(agent, "bob secret password is hunter2", **ctx("bob", "default"))
+    await run(agent, "bob asks: what is my secret password?", **ctx("bob", "default"))
     bob_inputs = model.inputs[n_alice:]
     seen_by_bob = "\n".join(m.text for inp in bob_inputs for m in inp)
     assert "swordfish" not in seen_by_bob and "hunter2" in seen_by_bob
@@ -253,6 +255,17 @@ async def test_the_search_tool_takes_ids_from_the_run_and_returns_documents(
     result = next(m for m in out if isinstance(m, ToolMessage))
     assert "Biscuit" in result.text and "Rex" not in result.text
     assert result.artifact and {d.metadata["user_id"] for d in result.artifact} == {"alice"}
+
+
+async def test_the_search_tool_leaves_out_what_the_model_already_sees(run: Runner, mem: RedisSessionMemory) -> None:
+    await mem.history("alice", "old").aadd_messages([HumanMessage("my dog is called Biscuit")])
+    await mem.history("alice", "new").aadd_messages([HumanMessage("my dog likes the park"), AIMessage("nice")])
+    model = ScriptedChatModel(responses=[call("search_memory", {"query": "my dog called"}, "c1"), "found it"])
+    agent = create_agent(model, [], middleware=[mem.middleware(recall=False, search_tool=True)])
+    out = await run(agent, "what is my dog called?", **ctx("alice", "new"))
+    result = next(m for m in out if isinstance(m, ToolMessage))
+    # The run's own question and the window (both stored before the tool ran) are not results.
+    assert [d.page_content for d in result.artifact] == ["my dog is called Biscuit"]
 
 
 # -- what the model sees ------------------------------------------------------------------------------

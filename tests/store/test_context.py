@@ -97,7 +97,8 @@ def test_token_count_reads_one_document_whatever_the_size(memory: RedisSessionMe
     assert history.token_count() == memory.count_tokens(history.messages)
     mid = _keyspace_reads(client)
     history.token_count()
-    assert _keyspace_reads(client) - mid <= 4  # meta, first-message probe, c0: not 2,000 documents
+    # meta, first-message probe, c0, and the cluster slot probe (meta + a missing key): not 2,000 documents
+    assert _keyspace_reads(client) - mid <= 6
     assert mid > before
 
 

@@ -1,0 +1,124 @@
+"""Search on a cluster. The real cluster here (Redis Stack 7.4: RediSearch without a coordinator)
+refuses setup(), the retriever and reindex with SearchUnavailableError while the history keeps
+working; a server that coordinates FT.* across shards (Redis 8) is played by a scripted executor:
+setup() then creates each index once, and searches are plain FT.SEARCH commands."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from langchain_core.messages import AIMessage, HumanMessage
+from redis.cluster import RedisCluster
+
+from langchain_sessionmem import RedisSessionMemory, SessionMemConfig
+from langchain_sessionmem._backend import Op
+from langchain_sessionmem._steps import drive
+from langchain_sessionmem.errors import IndexMissingError, RedisCommandError, SearchUnavailableError
+from langchain_sessionmem.testing import HashingEmbeddings
+from tests.cluster.conftest import Api
+
+
+async def test_search_is_refused_without_a_coordinator_and_the_history_keeps_working(
+    api: Api, cluster_url: str, config: SessionMemConfig, rc: RedisCluster
+) -> None:
+    memory = RedisSessionMemory(cluster_url, config=config, embeddings=HashingEmbeddings(64))
+    with pytest.raises(SearchUnavailableError, match="Redis 8") as err:
+        await api(memory, "setup")
+    assert "history" in str(err.value) and "coordinator" in str(err.value)
+    assert memory._backend.search_coordinated is False
+    assert [n for n in rc.get_primaries() if n.redis_connection.execute_command("FT._LIST")] == []  # nothing created
+    h = memory.history("alice", "s")
+    await api(h, "add_messages", [HumanMessage("my dog is called Rex"), AIMessage("nice")])
+    assert [m.content for m in await api(h, "messages")] == ["my dog is called Rex", "nice"]
+    fresh = RedisSessionMemory(cluster_url, config=config, embeddings=HashingEmbeddings(64))  # asks the server itself
+    retriever = fresh.as_retriever(user_id="alice", search_type="similarity")
+    with pytest.raises(SearchUnavailableError):
+        if api.mode == "sync":
+            retriever.invoke("dog")
+        else:
+            await retriever.ainvoke("dog")
+    with pytest.raises(SearchUnavailableError):
+        await api(fresh, "reindex", progress=False)
+    for m in (memory, fresh):
+        m.close()
+        await m.aclose()
+
+
+class _Node:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+class ScriptedCoordinatedCluster:
+    """Answers the plan steps as a 3-primary Redis 8 cluster would (SEARCH.CLUSTERINFO known,
+    FT.* coordinated), and records what was sent. Embeddings run for real."""
+
+    def __init__(self, memory: RedisSessionMemory) -> None:
+        self.memory = memory
+        self.nodes = [_Node(f"127.0.0.1:{p}") for p in (7001, 7002, 7003)]
+        self.sent: list[tuple[Any, ...]] = []
+        self.indexes: set[str] = set()
+
+    def __call__(self, *step: Any) -> Any:
+        op = step[0]
+        if op in (Op.EMBED_QUERY, Op.EMBED_DOCUMENTS):
+            return self.memory._backend.execute(*step)
+        self.sent.append(step)
+        if op is Op.PRIMARIES:
+            return self.nodes
+        if op is Op.ON_NODE:
+            cmd = step[2]
+            if cmd[0] == "CLUSTER":
+                return f"id {step[1].name}@17001 myself,master - 0 0 1 connected 0-5460\n"
+            if cmd == ("INFO", "modules"):
+                return {"modules": [{"name": "ReJSON", "ver": 80000}, {"name": "search", "ver": 80000}]}
+            if cmd == ("INFO", "memory"):
+                return {"maxmemory_policy": "noeviction"}
+            if cmd == ("SEARCH.CLUSTERINFO",):
+                return ["num_partitions", 3, "cluster_type", "redis_oss"]
+        if op is Op.PIPELINE:
+            return [[0] for _ in step[1]]  # FT.SEARCH: no hits
+        if op == "FT.INFO":
+            if step[1] not in self.indexes:
+                raise IndexMissingError(f"Unknown index name {step[1]}")
+            return self.memory  # never reached: created once below
+        if op == "FT.SEARCH":  # setup()'s count of messages without vectors: none
+            return [0]
+        if op == "FT.CREATE":
+            self.indexes.add(step[1])
+            return "OK"
+        raise AssertionError(f"unexpected step {step!r}")
+
+
+def test_with_a_coordinator_setup_creates_each_index_once_and_searches_run() -> None:
+    config = SessionMemConfig(key_prefix="co:", index_name="co:idx", vector_dims=64)
+    memory = RedisSessionMemory("redis+cluster://127.0.0.1:7001", config=config, embeddings=HashingEmbeddings(64))
+    server = ScriptedCoordinatedCluster(memory)
+    drive(memory._setup_plan(), server)
+    creates = [s[1] for s in server.sent if s[0] == "FT.CREATE"]
+    assert creates == ["co:idx", "co:idx:vec"]  # once each, not once per primary
+    assert memory._backend.search_coordinated is True
+    modules_asked = [s[1].name for s in server.sent if s[0] is Op.ON_NODE and s[2] == ("INFO", "modules")]
+    assert modules_asked == [n.name for n in server.nodes]  # every primary checked
+    retriever = memory.as_retriever(user_id="alice", search_type="hybrid")
+    assert drive(retriever._plan("dog"), server) == []
+    (pipeline,) = [s for s in server.sent if s[0] is Op.PIPELINE]
+    assert [cmd[:2] for cmd in pipeline[1]] == [("FT.SEARCH", "co:idx:vec"), ("FT.SEARCH", "co:idx")]
+    probes = [s for s in server.sent if s[0] is Op.ON_NODE and s[2] == ("SEARCH.CLUSTERINFO",)]
+    assert len(probes) == 1  # asked once per memory
+
+
+def test_a_cluster_without_a_coordinator_is_told_apart_by_the_probe() -> None:
+    memory = RedisSessionMemory("redis+cluster://127.0.0.1:7001", config=SessionMemConfig(key_prefix="co:"))
+    server = ScriptedCoordinatedCluster(memory)
+    real = server.__call__
+
+    def without(*step: Any) -> Any:
+        if step[0] is Op.ON_NODE and step[2][0] in ("SEARCH.CLUSTERINFO", "FT.CLUSTERINFO"):
+            raise RedisCommandError(f"unknown command '{step[2][0]}', with args beginning with:")
+        return real(*step)
+
+    with pytest.raises(SearchUnavailableError):
+        drive(memory._setup_plan(), without)
+    assert not [s for s in server.sent if s[0] == "FT.CREATE"]

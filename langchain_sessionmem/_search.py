@@ -248,9 +248,9 @@ def knn_query(scope: Scope, k: int, model_fp: str | None = None) -> str:
     return f"({scope.filter()}{model})=>[KNN {k} @v $vec AS dist]"
 
 
-def one_model(reply: Any, model_fp: str) -> bool:
-    """Whether every hit of a KNN reply (RETURN ... m) has the model fingerprint ``model_fp``."""
-    return all(_s(hit.fields.get("m")) == model_fp for hit in parse_search(reply)[1])
+def one_model(hits: list[Hit], model_fp: str) -> bool:
+    """Whether every hit of a KNN search (RETURN ... m) has the model fingerprint ``model_fp``."""
+    return all(hit.fields.get("m") == model_fp for hit in hits)
 
 
 def text_query(scope: Scope, terms: list[str]) -> str | None:

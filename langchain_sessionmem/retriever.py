@@ -18,6 +18,7 @@ from langchain_sessionmem._cluster import search_plan
 from langchain_sessionmem._codec import REBUILDABLE, StoredMessage, content_text, decode_stored
 from langchain_sessionmem._keys import SessionKeys, UserKeys, check_id, parse_message_key
 from langchain_sessionmem._search import (
+    Hit,
     Scope,
     check_index,
     knn_query,
@@ -204,12 +205,16 @@ class RedisSessionHistoryRetriever(BaseRetriever):
             memory._backend.index_checked = True
         else:
             replies = (yield (Op.PIPELINE, searches)) if searches else []
-        if self.search_type in ("similarity", "hybrid") and not one_model(replies[0], fp):
+        kinds = [t for t in ("similarity", "text") if self.search_type in (t, "hybrid")]
+        hits = [
+            parse_search(reply, with_scores=(kind == "text"))[1] for kind, reply in zip(kinds, replies, strict=False)
+        ]
+        if kinds[0] == "similarity" and not one_model(hits[0], fp):
             # The nearest vectors include another model's (a reindex is pending): search again among
             # this model's only. Filtering by model up front would double every search's time, and
             # when the nearest `fetch` are all this model's they are this model's nearest `fetch`.
-            replies[0] = yield _knn_search(cfg.vector_index_name, scope, fetch, blob, fp)
-        seeds = self._rank(replies)
+            hits[0] = parse_search((yield _knn_search(cfg.vector_index_name, scope, fetch, blob, fp)))[1]
+        seeds = self._rank(list(zip(kinds, hits, strict=False)))
 
         if not seeds:
             if self.fallback and session is not None:
@@ -220,14 +225,12 @@ class RedisSessionHistoryRetriever(BaseRetriever):
             return []
         return (yield from self._load(user, seeds, cipher))
 
-    def _rank(self, replies: list[Any]) -> list[tuple[tuple[str, int], float, float | None]]:
+    def _rank(self, searches: list[tuple[str, list[Hit]]]) -> list[tuple[tuple[str, int], float, float | None]]:
         """Best ``k`` (key, score, distance) from the search replies, after threshold and recency."""
         scores: dict[tuple[str, int], float] = {}
         distances: dict[tuple[str, int], float] = {}
         stamps: dict[tuple[str, int], int] = {}
-        kinds = [t for t in ("similarity", "text") if self.search_type in (t, "hybrid")]
-        for kind, reply in zip(kinds, replies, strict=False):
-            _, hits = parse_search(reply, with_scores=(kind == "text"))
+        for kind, hits in searches:
             rank = 0
             for hit in hits:
                 _, sh, seq = parse_message_key(hit.key)

@@ -345,7 +345,7 @@ def readme(results: dict[str, Any]) -> str:
     short = sorted({name for w in ("turn", "recent", "chain") for g in results.get(w, {}).values()
                     for name, s in g.items() if s.short})  # fmt: skip
     lines = [
-        "## Compared with the other Redis chat histories",
+        "## Compared with the other Redis chat histories (measured)",
         "",
         f"`make bench` (quick) / `python -m benchmarks.compare --full`, {env['date']}, {env['machine']}, "
         f"{env['python']}, {env['server']}; langchain-sessionmem {pk['langchain-sessionmem']} (git {env['git']}), "

@@ -38,6 +38,7 @@ class Op(enum.Enum):
     SCRIPT = "script"  # (Op, name, keys, args) -> reply
     PIPELINE = "pipeline"  # (Op, [command tuples]) -> replies, one round trip
     CHAT = "chat"  # (Op, chat model, messages) -> the model's reply message
+    RERANK = "rerank"  # (Op, document compressor, documents, query) -> documents, best first
 
 
 def _url_of(client: redis.Redis | aredis.Redis) -> str:
@@ -207,6 +208,8 @@ class Backend:
             return self.run(step[1], step[2], step[3])
         if op is Op.CHAT:
             return step[1].invoke(step[2])
+        if op is Op.RERANK:
+            return step[1].compress_documents(step[2], step[3])
         if op is Op.PIPELINE:
             return self.pipeline(step[1])
         return self.command(*step)
@@ -222,6 +225,8 @@ class Backend:
             return await self.arun(step[1], step[2], step[3])
         if op is Op.CHAT:
             return await step[1].ainvoke(step[2])
+        if op is Op.RERANK:
+            return await step[1].acompress_documents(step[2], step[3])
         if op is Op.PIPELINE:
             return await self.apipeline(step[1])
         return await self.acommand(*step)

@@ -27,6 +27,7 @@ from langchain_sessionmem._keys import DIGEST_HEX, UserKeys, check_id, parse_mes
 from langchain_sessionmem._records import check_stream, dumps, parse_lines
 from langchain_sessionmem._scripts import PUT_VECTORS
 from langchain_sessionmem._search import (
+    MIGRATIONS,
     create_index_args,
     create_vector_index_args,
     expected_signature,
@@ -248,6 +249,13 @@ class RedisSessionMemory:
                 info = yield ("FT.INFO", cfg.index_name)
         if info is not None:
             found, want = schema_signature(info), expected_signature(cfg)
+            if found[:2] == want[:2] and found[2] in MIGRATIONS:  # an older version's index: add the new fields
+                try:
+                    yield ("FT.ALTER", cfg.index_name, *MIGRATIONS[found[2]])
+                except Exception as exc:  # another process migrated it first
+                    if "duplicate" not in str(exc).lower():
+                        raise
+                found = schema_signature((yield ("FT.INFO", cfg.index_name)))
             if found != want:
                 raise IndexSchemaMismatchError(
                     f"index {cfg.index_name!r} on {self._backend.url} exists with another schema: found "

@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install test integration_tests lint format type redis-up redis-down demo chat check bench bench-profile bench-context
+.PHONY: help install test integration_tests lint format type redis-up redis-down demo chat check bench bench-profile bench-context eval eval-latency
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -62,5 +62,17 @@ bench-profile: $(BENCH_STAMP) ## pyinstrument profile of a 1,000-message read an
 
 bench-context: $(STAMP) ## Benchmark token-budget reads against reading everything and trimming in Python
 	@REDIS_URL=$${REDIS_URL:-$$(bash scripts/redis-stack.sh up)} $(PY) -m benchmarks.context_window
+
+EVAL_STAMP := $(VENV)/.eval-installed
+$(EVAL_STAMP): $(STAMP) evals/requirements.txt
+	$(PY) -m pip install -q torch==2.13.0  # first and alone: the CPU build (any other pulls CUDA)
+	$(PY) -m pip install -q -r evals/requirements.txt
+	touch $(EVAL_STAMP)
+
+eval: $(EVAL_STAMP) ## The hard retrieval eval with all-MiniLM-L6-v2 offline: the README's recall table (minutes)
+	@REDIS_URL=$${REDIS_URL:-$$(bash scripts/redis-stack.sh up)} $(PY) -m evals.hard
+
+eval-latency: $(EVAL_STAMP) ## Retriever latency at 6,000 messages per user, MiniLM query embedding included
+	@REDIS_URL=$${REDIS_URL:-$$(bash scripts/redis-stack.sh up)} $(PY) -m evals.latency
 
 check: lint type test ## Everything CI runs

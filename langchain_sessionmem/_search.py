@@ -147,6 +147,11 @@ STOPWORDS = frozenset(
     being were so than too very just about any all some one give tell say said please""".split()
 )
 
+# RediSearch's own default stop-words: never in a query, whatever their case (see above).
+REDISEARCH_STOPWORDS = frozenset(
+    """a is the an and are as at be but by for if in into it no not of on or such that their then there these
+    they this to was will with""".split()
+)
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 _SENTENCE_END = re.compile(r"[.!?:;]\s*$")
 
@@ -156,8 +161,8 @@ def text_query_terms(text: str, limit: int = 32) -> list[str]:
     and no one-letter fragments (``what's`` -> ``s``), only word characters (so no query syntax
     can come through), at most ``limit``.
 
-    A stop-word written with a capital inside a sentence is a name or a month and is kept: "in
-    May 2023", "what did Will say" (the index has no stop-words, so any word can be searched)."""
+    A stop-word written with a capital inside a sentence is a name or a month and is kept ("in
+    May 2023", "what did Mark say"), unless it is one of RediSearch's default stop-words."""
     seen: dict[str, None] = {}
     for match in _TOKEN.finditer(text):
         tok = match.group().lower()
@@ -165,7 +170,8 @@ def text_query_terms(text: str, limit: int = 32) -> list[str]:
             continue
         if tok in STOPWORDS:
             before = text[: match.start()]
-            if not match.group()[0].isupper() or not before.strip() or _SENTENCE_END.search(before):
+            named = match.group()[0].isupper() and before.strip() and not _SENTENCE_END.search(before)
+            if not named or tok in REDISEARCH_STOPWORDS:
                 continue
         seen[tok] = None
         if len(seen) >= limit:

@@ -38,7 +38,7 @@ class SessionMemConfig:
     embed_message_types: frozenset[str] = field(default_factory=lambda: frozenset({"human", "ai"}))
     """Message types embedded on write (``message.type``: human, ai, system, tool, chat, ...)."""
 
-    embed_template: str = "{text}"
+    embed_template: str = "{role} on {day}: {text}"
     """Text that is embedded; fields ``{text}``, ``{role}`` (name, else type), ``{type}``, ``{date}``
     (``2023-05-08``) and ``{day}`` (``Monday 8 May 2023``), both the message's own time in UTC."""
 

@@ -75,11 +75,11 @@ class RedisSessionHistoryRetriever(BaseRetriever):
     """Search every session of the user (default); False: only the current session."""
     k: int = Field(default=4, ge=1)
     """Number of matching messages (seeds) returned; neighbours come on top of them."""
-    search_type: Literal["similarity", "hybrid", "text"] = "similarity"
+    search_type: Literal["similarity", "hybrid", "text"] = "hybrid"
     """similarity: vector KNN; text: BM25 full text; hybrid: both, fused by reciprocal rank."""
-    hybrid_text_weight: float = Field(default=0.3, ge=0, le=1)
+    hybrid_text_weight: float = Field(default=0.5, ge=0, le=1)
     """Weight of the text ranking in hybrid fusion (the vector ranking weighs 1 - this)."""
-    fusion_depth: int = Field(default=0, ge=0)
+    fusion_depth: int = Field(default=20, ge=0)
     """Candidates taken from each ranking before fusion and reranking (at least ``k``); 0: ``4 * k``."""
     reranker: BaseDocumentCompressor | None = None
     """Any LangChain document compressor (e.g. a cross-encoder): reorders the fused candidates

@@ -37,17 +37,14 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
 import langchain_sessionmem
+from benchmarks._harness import cpu_and_ram
 from evals.hard_dataset import CATEGORIES, digest, generate
+from evals.recall import out
 from langchain_sessionmem import RedisSessionMemory, SessionMemConfig, session_records
 
 HERE = Path(__file__).parent
 KS = (5, 10, 20)
 DEFAULT_TEMPLATE = SessionMemConfig().embed_template
-
-
-def out(text: str = "") -> None:
-    sys.stdout.write(text + "\n")
-    sys.stdout.flush()
 
 
 # -- strategies ------------------------------------------------------------------------------
@@ -315,17 +312,9 @@ def _commit() -> str:
 
 
 def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (
-        f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"
-    )
+    cpu, ram = cpu_and_ram()
+    system = f"{platform.system()} {platform.release()}, Python {platform.python_version()}"
+    return f"{cpu}, {os.cpu_count()} cores, {ram} RAM, {system}"
 
 
 def run(

@@ -76,7 +76,8 @@ class RedisSessionHistoryRetriever(BaseRetriever):
     k: int = Field(default=4, ge=1)
     """Number of matching messages (seeds) returned; neighbours come on top of them."""
     search_type: Literal["similarity", "hybrid", "text"] = "hybrid"
-    """similarity: vector KNN; text: BM25 full text; hybrid: both, fused by reciprocal rank."""
+    """similarity: vector KNN; text: BM25 full text; hybrid: both, fused by reciprocal rank.
+    With encryption at rest the default is similarity (encrypted text cannot be searched)."""
     hybrid_text_weight: float = Field(default=0.5, ge=0, le=1)
     """Weight of the text ranking in hybrid fusion (the vector ranking weighs 1 - this)."""
     fusion_depth: int = Field(default=20, ge=0)
@@ -131,8 +132,9 @@ class RedisSessionHistoryRetriever(BaseRetriever):
         unknown = set(overrides) - fields
         if unknown:
             raise ConfigError(f"unknown retriever option(s) {sorted(unknown)}; options are {sorted(fields)}")
-        try:
-            return type(self).model_validate({**{f: getattr(self, f) for f in type(self).model_fields}, **overrides})
+        try:  # only the fields set on this retriever, so unset ones keep their default's meaning
+            fields = {f: getattr(self, f) for f in self.model_fields_set}
+            return type(self).model_validate({**fields, **overrides})
         except ValidationError as exc:
             raise ConfigError(f"invalid retriever option: {exc}") from exc
 
@@ -146,6 +148,9 @@ class RedisSessionHistoryRetriever(BaseRetriever):
             )
         user = UserKeys.of(cfg.key_prefix, check_id("user_id", self.user_id, cfg.max_id_length))
         encryption = memory._backend.encryption
+        if encryption is not None and "search_type" not in self.model_fields_set:
+            # The default (hybrid) needs full text, which encrypted content does not have.
+            return (yield from self.model_copy(update={"search_type": "similarity"})._plan(query))
         if encryption is not None and self.search_type != "similarity":
             raise ConfigError(
                 f"search_type={self.search_type!r} needs full-text search, which cannot work on encrypted content "

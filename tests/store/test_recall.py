@@ -233,3 +233,22 @@ async def test_setup_migrates_an_index_of_the_previous_schema(
         "new pancakes",
     ]
     await _close(memory)
+
+
+async def test_sealing_plain_messages_drops_their_indexed_speaker(
+    api: Api, redis_url: str, config: SessionMemConfig, raw: redis.Redis
+) -> None:
+    from langchain_sessionmem import ContentEncryption
+    from tests.store.test_encryption import Vault
+
+    before = RedisSessionMemory(redis_url, config=config)
+    await api(before, "setup")
+    await api(before.history("u", "s"), "add_messages", [HumanMessage("hello", name="Melchior")])
+    key = next(raw.scan_iter(match=f"{config.key_prefix}m:*"))
+    assert "Melchior" in raw.json().get(key, "$.ctx")[0]
+    after = RedisSessionMemory(redis_url, config=config, encryption=ContentEncryption(Vault()))
+    assert await api(after, "rotate_encryption", "u") == 1
+    assert b"Melchior" not in raw.execute_command("JSON.GET", key, "$")
+    assert [m.name for m in await api(after.history("u", "s"), "messages")] == ["Melchior"]
+    for m in (before, after):
+        await _close(m)

@@ -349,7 +349,10 @@ async def test_questions_that_crash_redisearch_2_10_5_do_not(
 @given(
     q=st.text(max_size=60)
     | st.lists(
-        st.sampled_from(["the", "for", "a", "melanie", "|", "(", ")", "@text:", "-", "*", "{", "}", "$", "~", "%"]),
+        st.sampled_from(
+            ["the", "for", "a", "melanie", "|", "(", ")", "@text:", "-", "*", "{", "}", "$", "~", "%"]
+            + ["The", "For", "May", "Will", "Can", "2023", ".", "?", "@ctx:", "Melanie"]  # kept-if-named words
+        ),
         max_size=12,
     ).map(" ".join)
 )

@@ -218,7 +218,7 @@ def evaluate(
     # With a fixed fusion depth (or none) the first k documents of a k=max(ks) search are what a
     # k search returns (hits come best first, each followed by its neighbours), so one search
     # serves every k; a depth of 4k depends on k and needs one search per k.
-    per_k = retriever.fusion_depth == 0 and (
+    per_k = getattr(retriever, "fusion_depth", 0) == 0 and (  # (no fusion_depth before v0.2)
         retriever.search_type != "similarity" or bool(retriever.recency_half_life_seconds)
     )
     for q in data["questions"]:

@@ -214,10 +214,12 @@ def knn_query(scope: Scope, k: int, model_fp: str) -> str:
     return f"({scope.filter()} @m:{{{model_fp}}})=>[KNN {k} @v $vec AS dist]"
 
 
-def text_query(scope: Scope, terms: list[str]) -> str | None:
+def text_query(scope: Scope, terms: list[str], context: bool = True) -> str | None:
+    """BM25 query over the text, and with ``context`` over the speaker and date (``ctx``) too."""
     if not terms:
         return None
-    return f"{scope.filter()} @text|ctx:(" + "|".join(t.replace("_", "\\_") for t in terms) + ")"
+    fields = "text|ctx" if context else "text"
+    return f"{scope.filter()} @{fields}:(" + "|".join(t.replace("_", "\\_") for t in terms) + ")"
 
 
 def tag_filter(user_digest: str, session_digest: str | None = None) -> str:

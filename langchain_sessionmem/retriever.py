@@ -82,6 +82,9 @@ class RedisSessionHistoryRetriever(BaseRetriever):
     """Weight of the text ranking in hybrid fusion (the vector ranking weighs 1 - this)."""
     fusion_depth: int = Field(default=20, ge=0)
     """Candidates taken from each ranking before fusion and reranking (at least ``k``); 0: ``4 * k``."""
+    text_context: bool = True
+    """Full-text search also matches each message's speaker name and date (``Maya``, ``May 2023``),
+    not only its text."""
     reranker: BaseDocumentCompressor | None = None
     """Any LangChain document compressor (e.g. a cross-encoder): reorders the fused candidates
     (``fusion_depth`` of them, loaded as Documents), and the first ``k`` it returns are kept."""
@@ -133,8 +136,8 @@ class RedisSessionHistoryRetriever(BaseRetriever):
         if unknown:
             raise ConfigError(f"unknown retriever option(s) {sorted(unknown)}; options are {sorted(fields)}")
         try:  # only the fields set on this retriever, so unset ones keep their default's meaning
-            fields = {f: getattr(self, f) for f in self.model_fields_set}
-            return type(self).model_validate({**fields, **overrides})
+            current = {f: getattr(self, f) for f in self.model_fields_set}
+            return type(self).model_validate({**current, **overrides})
         except ValidationError as exc:
             raise ConfigError(f"invalid retriever option: {exc}") from exc
 
@@ -193,7 +196,7 @@ class RedisSessionHistoryRetriever(BaseRetriever):
                  "SORTBY", "dist", "ASC", "RETURN", 2, "dist", "ts", "LIMIT", 0, fetch, "DIALECT", 2)
             )  # fmt: skip
         if self.search_type in ("text", "hybrid"):
-            text = text_query(scope, text_query_terms(query))
+            text = text_query(scope, text_query_terms(query), self.text_context)
             if text is not None:
                 searches.append(
                     ("FT.SEARCH", cfg.index_name, text, "WITHSCORES", "SCORER", "BM25", "RETURN", 1, "ts",

@@ -134,6 +134,8 @@ async def test_full_text_finds_the_speakers_own_turns_and_their_dates(
     assert [d.metadata["session_id"] for d in may] == ["a", "a", "b", "b"]  # "2023" alone matches July too
     july = await api(text, "invoke", "pottery in July", user_id="u")
     assert july[0].page_content == _chat()[3].content
+    bare = memory.as_retriever(search_type="text", k=10, text_context=False)  # the text alone
+    assert await api(bare, "invoke", "what did Jonas say", user_id="u") == []
     await _close(memory)
 
 

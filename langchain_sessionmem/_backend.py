@@ -52,6 +52,7 @@ class Op(enum.Enum):
     CHAT = "chat"  # (Op, chat model, messages) -> the model's reply message
     PRIMARIES = "primaries"  # (Op,) -> the cluster's primaries, [None] on one server (see _cluster.py)
     ON_NODE = "on_node"  # (Op, node, command tuple) -> its reply from that primary (None: the server)
+    RERANK = "rerank"  # (Op, document compressor, documents, query) -> documents, best first
 
 
 def _url_of(client: _cluster.SyncClient | _cluster.AsyncClient) -> str:
@@ -244,6 +245,8 @@ class Backend:
             return self.run(step[1], step[2], step[3])
         if op is Op.CHAT:
             return step[1].invoke(step[2])
+        if op is Op.RERANK:
+            return step[1].compress_documents(step[2], step[3])
         if op is Op.PIPELINE:
             return self.pipeline(step[1])
         if op is Op.PRIMARIES:
@@ -263,6 +266,8 @@ class Backend:
             return await self.arun(step[1], step[2], step[3])
         if op is Op.CHAT:
             return await step[1].ainvoke(step[2])
+        if op is Op.RERANK:
+            return await step[1].acompress_documents(step[2], step[3])
         if op is Op.PIPELINE:
             return await self.apipeline(step[1])
         if op is Op.PRIMARIES:

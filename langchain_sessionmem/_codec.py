@@ -250,6 +250,11 @@ def mark_embedded(raw: bytes, mark: str, digest: str = "") -> bytes:
     return raw[:-1] + b',"emb":"' + mark.encode() + b'"' + eth + b"}"
 
 
+def add_text_field(raw: bytes, name: str, value: str) -> bytes:
+    """Add a string field to an encoded document (``name`` is a plain word chosen by this package)."""
+    return raw[:-1] + b',"' + name.encode() + b'":' + _DUMPS(value).encode("utf-8") + b"}"
+
+
 def _to_lc_dict(doc: dict[str, Any], cipher: UserCipher | None = None) -> dict[str, Any]:
     if "enc" in doc:
         if cipher is None:

@@ -20,7 +20,9 @@ session, so a stream can be filtered or split with line tools. ``message`` is La
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime, timezone
 from typing import Any
 
 from langchain_core.messages import BaseMessage, message_to_dict, messages_from_dict
@@ -74,6 +76,79 @@ def message_record(user_id: str, session_id: str, seq: int, ts: int, message: Ba
         "ts": int(ts),
         "message": message_to_dict(message),
     }
+
+
+Moment = datetime | int
+
+
+def to_ms(when: Moment, what: str = "time") -> int:
+    """Unix milliseconds of a datetime (naive ones are UTC, never the machine's local time) or of
+    an int already in milliseconds."""
+    if isinstance(when, datetime):
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        return int(round(when.timestamp() * 1000))
+    if isinstance(when, int) and not isinstance(when, bool):
+        return when
+    raise InvalidRecordError(f"{what} must be a datetime or Unix milliseconds (int), got {when!r:.80}")
+
+
+def session_records(
+    user_id: str,
+    session_id: str,
+    messages: Sequence[BaseMessage],
+    *,
+    timestamps: Sequence[Moment] | None = None,
+    created_at: Moment | None = None,
+    last_active: Moment | None = None,
+    title: str | None = None,
+    metadata: dict[str, Any] | None = None,
+    instructions: str | None = None,
+) -> list[dict[str, Any]]:
+    """Records for ``RedisSessionMemory.import_records``: one session and its messages, with the
+    times they were really written (history from another store, a backfill, test data).
+
+    Args:
+        user_id: The session's user.
+        session_id: The session.
+        messages: Its messages, oldest first.
+        timestamps: When each message was written: datetimes (naive ones are read as UTC) or
+            Unix milliseconds, one per message. None: every message gets ``created_at``.
+        created_at: When the session started; default the first timestamp, else now.
+        last_active: When it was last written to; default the last timestamp, else ``created_at``.
+        title: Title shown in session lists; None: the first human message, as for live writes.
+        metadata: The session's JSON metadata.
+        instructions: The session's own system instructions.
+
+    Returns:
+        A list of records, to chain with other sessions' records into one ``import_records`` call.
+
+    Raises:
+        InvalidRecordError: ``timestamps`` does not match ``messages``, or a time is not a datetime
+            or an int.
+    """
+    messages = list(messages)
+    for i, m in enumerate(messages):
+        if not isinstance(m, BaseMessage):
+            raise InvalidRecordError(f"message #{i} is {type(m).__name__}, not a langchain_core BaseMessage")
+    if timestamps is not None and len(timestamps) != len(messages):
+        raise InvalidRecordError(f"{len(timestamps)} timestamps for {len(messages)} messages: give one per message")
+    stamps = [to_ms(t, f"timestamps[{i}]") for i, t in enumerate(timestamps or ())]
+    start = to_ms(created_at, "created_at") if created_at is not None else (stamps[0] if stamps else None)
+    if start is None:
+        start = int(time.time() * 1000)
+    if not stamps:
+        stamps = [start] * len(messages)
+    end = to_ms(last_active, "last_active") if last_active is not None else max([start, *stamps])
+    out = [
+        session_record(
+            user_id, session_id, created_at=start, last_active=end, title=title, metadata=metadata,
+            instructions=instructions,
+        )
+    ]  # fmt: skip
+    pairs = enumerate(zip(stamps, messages, strict=True), 1)
+    out += [message_record(user_id, session_id, seq, ts, m) for seq, (ts, m) in pairs]
+    return out
 
 
 def dumps(record: dict[str, Any]) -> str:

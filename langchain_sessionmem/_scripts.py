@@ -550,6 +550,7 @@ for i = 4, #ARGV, 2 do
     redis.call('JSON.SET', k, '$.enc', cjson.encode(ARGV[i + 1]))
     redis.call('JSON.SET', k, '$.text', '""')
     redis.call('JSON.DEL', k, '$.data')
+    redis.call('JSON.DEL', k, '$.ctx')  -- the speaker's name, indexed for full text while plain
     n = n + 1
   end
 end

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+
+from langchain_core.messages import BaseMessage
 
 from langchain_sessionmem._keys import message_index_prefix, vector_index_prefix
 from langchain_sessionmem.config import SessionMemConfig
@@ -23,7 +26,31 @@ MESSAGE_SCHEMA: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("$.ts", "ts", "NUMERIC", ("SORTABLE",)),
     ("$.text", "text", "TEXT", ()),
     ("$.emb", "emb", "TAG", ("CASESENSITIVE",)),
+    ("$.ctx", "ctx", "TEXT", ()),
 )
+# Indexes created before ``ctx`` existed are migrated by adding it (FT.ALTER); their documents
+# stay searchable by their text.
+MIGRATIONS: dict[tuple[tuple[str, str, str, tuple[str, ...]], ...], tuple[str, ...]] = {
+    MESSAGE_SCHEMA[:-1]: ("SCHEMA", "ADD", "$.ctx", "AS", "ctx", "TEXT"),
+}
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December")  # fmt: skip
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def spoken_date(when: datetime) -> str:
+    """A date the way people write and ask about it: ``Monday 8 May 2023`` (English, UTC)."""
+    return f"{WEEKDAYS[when.weekday()]} {when.day} {MONTHS[when.month - 1]} {when.year}"
+
+
+def context_text(message: BaseMessage, when: datetime) -> str:
+    """What the full-text index holds beside a message's text (its ``ctx`` field): the speaker's
+    name and the message's own date, so "what did Maya say in May 2023" can match words the
+    text itself never contains."""
+    speaker = message.name or getattr(message, "role", None) or ""
+    return f"{speaker} {spoken_date(when)}".strip()
+
 
 # (key type, prefixes, fields) of an index, as compared by setup().
 Signature = tuple[str, tuple[str, ...], tuple[tuple[str, str, str, tuple[str, ...]], ...]]
@@ -195,19 +222,35 @@ STOPWORDS = frozenset(
     being were so than too very just about any all some one give tell say said please""".split()
 )
 
+# RediSearch's own default stop-words: never in a query, whatever their case (see above).
+REDISEARCH_STOPWORDS = frozenset(
+    """a is the an and are as at be but by for if in into it no not of on or such that their then there these
+    they this to was will with""".split()
+)
 _TOKEN = re.compile(r"\w+", re.UNICODE)
+_SENTENCE_END = re.compile(r"[.!?:;]\s*$")
 
 
 def text_query_terms(text: str, limit: int = 32) -> list[str]:
     """Word tokens of ``text`` for a full-text query: lower-cased, de-duplicated, no stop-words
     and no one-letter fragments (``what's`` -> ``s``), only word characters (so no query syntax
-    can come through), at most ``limit``."""
+    can come through), at most ``limit``.
+
+    A stop-word written with a capital inside a sentence is a name or a month and is kept ("in
+    May 2023", "what did Mark say"), unless it is one of RediSearch's default stop-words."""
     seen: dict[str, None] = {}
-    for tok in _TOKEN.findall(text.lower()):
-        if len(tok) > 1 and tok not in STOPWORDS and tok not in seen and any(c.isalnum() for c in tok):
-            seen[tok] = None
-            if len(seen) >= limit:
-                break
+    for match in _TOKEN.finditer(text):
+        tok = match.group().lower()
+        if len(tok) < 2 or tok in seen or not any(c.isalnum() for c in tok):
+            continue
+        if tok in STOPWORDS:
+            before = text[: match.start()]
+            named = match.group()[0].isupper() and before.strip() and not _SENTENCE_END.search(before)
+            if not named or tok in REDISEARCH_STOPWORDS:
+                continue
+        seen[tok] = None
+        if len(seen) >= limit:
+            break
     return list(seen)
 
 
@@ -253,10 +296,12 @@ def one_model(hits: list[Hit], model_fp: str) -> bool:
     return all(hit.fields.get("m") == model_fp for hit in hits)
 
 
-def text_query(scope: Scope, terms: list[str]) -> str | None:
+def text_query(scope: Scope, terms: list[str], context: bool = True) -> str | None:
+    """BM25 query over the text, and with ``context`` over the speaker and date (``ctx``) too."""
     if not terms:
         return None
-    return f"{scope.filter()} @text:(" + "|".join(t.replace("_", "\\_") for t in terms) + ")"
+    fields = "text|ctx" if context else "text"
+    return f"{scope.filter()} @{fields}:(" + "|".join(t.replace("_", "\\_") for t in terms) + ")"
 
 
 def tag_filter(user_digest: str, session_digest: str | None = None) -> str:

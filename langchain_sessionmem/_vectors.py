@@ -13,6 +13,7 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.messages import BaseMessage
 
 from langchain_sessionmem._codec import content_text
+from langchain_sessionmem._search import spoken_date
 from langchain_sessionmem.config import SessionMemConfig
 from langchain_sessionmem.errors import ConfigError
 
@@ -23,22 +24,34 @@ def role_of(message: BaseMessage) -> str:
     return message.name or getattr(message, "role", None) or message.type
 
 
-def embed_text(message: BaseMessage, template: str, now: datetime | None = None) -> str:
-    """The text embedded for ``message``; empty when the message has no text (tool-call turns)."""
+def embed_text(message: BaseMessage, template: str, when: datetime) -> str:
+    """The text embedded for ``message``, written at ``when``; empty when the message has no
+    text (tool-call turns)."""
     text = content_text(message.content)
     if not text.strip():
         return ""
-    day = (now or datetime.now(timezone.utc)).strftime("%Y-%m-%d")
-    return template.format(text=text, role=role_of(message), type=message.type, date=day)
+    fields = {"text": text, "role": role_of(message), "type": message.type, "date": when.strftime("%Y-%m-%d")}
+    if "{day}" in template:
+        fields["day"] = spoken_date(when)
+    return template.format(**fields)
 
 
-def to_embed(messages: Sequence[BaseMessage], config: SessionMemConfig) -> tuple[list[int], list[str]]:
-    """Positions and texts of the messages of a batch that get a vector."""
-    now = datetime.now(timezone.utc)
+def message_times(n: int, stamps: Sequence[int] | None) -> list[datetime]:
+    """When each of a batch's ``n`` messages was written: its own time (``stamps``, Unix ms, for
+    imports), else now (the server stamps live writes with its clock, to the millisecond)."""
+    if stamps is None:
+        return [datetime.now(timezone.utc)] * n
+    return [datetime.fromtimestamp(ms / 1000, tz=timezone.utc) for ms in stamps]
+
+
+def to_embed(
+    messages: Sequence[BaseMessage], config: SessionMemConfig, times: Sequence[datetime]
+) -> tuple[list[int], list[str]]:
+    """Positions and texts of the messages of a batch that get a vector (``{date}``: ``times``)."""
     positions, texts = [], []
     for i, m in enumerate(messages):
         if m.type in config.embed_message_types:
-            text = embed_text(m, config.embed_template, now)
+            text = embed_text(m, config.embed_template, times[i])
             if text:
                 positions.append(i)
                 texts.append(text)

@@ -155,13 +155,14 @@ def _query_of(messages: Sequence[BaseMessage]) -> str:
 
 def _with_read(append: Plan[Any], read: Call) -> Plan[Any]:
     """Run an append plan, sending its script together with the ``read`` script call in one pipeline
-    (EVAL, so no script cache round trip): one round trip for both. Returns the read's reply."""
+    (EVAL, so no script cache round trip): one round trip for both. Returns the append script's reply
+    (None when there was nothing to store) and the read's reply."""
     try:
         step = next(append)
         while step[0] is not Op.SCRIPT:  # the embedding call, if any
             step = append.send((yield step))
     except StopIteration:  # nothing to store
-        return (yield (Op.SCRIPT, *read))
+        return None, (yield (Op.SCRIPT, *read))
     _, name, keys, args = step
     calls = [(name, keys, args), read]
     replies = yield (Op.PIPELINE, [("EVAL", SCRIPTS[n], len(k), *k, *a) for n, k, a in calls])
@@ -169,7 +170,7 @@ def _with_read(append: Plan[Any], read: Call) -> Plan[Any]:
         append.send(replies[0])
     except StopIteration:
         pass
-    return replies[1]
+    return replies[0], replies[1]
 
 
 # -- state ---------------------------------------------------------------------------------------
@@ -192,9 +193,9 @@ class SessionMemoryState(AgentState[Any]):
     """Text merged into the system message this run: instructions, summary, recalled messages."""
     sessionmem_overflow: NotRequired[Annotated[bool, PrivateStateAttr]]
     """Messages after the running summary fell out of this run's window (time for a summary)."""
-    sessionmem_shown_from: NotRequired[Annotated[int | None, PrivateStateAttr]]
-    """The session's first sequence number the model sees this run (window and run): the search tool
-    leaves those out, as recall does."""
+    sessionmem_run_from: NotRequired[Annotated[int | None, PrivateStateAttr]]
+    """Sequence number of the first message this run stored: the search tool leaves the run's own
+    messages out (they are the question being answered, not memories)."""
 
 
 def _run_start(state: Mapping[str, Any]) -> int:
@@ -291,7 +292,7 @@ class SessionMemoryMiddleware(AgentMiddleware[SessionMemoryState, Any]):
         run = messages[start:]
         w = self.window
         read, held = yield from history._snapshot_call_plan(w.k, w.max_tokens, "wis")
-        reply = yield from _with_read(history._append_plan(run), read)
+        appended, reply = yield from _with_read(history._append_plan(run), read)
         snap, stored = history._snapshot_of(reply, held)
         run_ids = {m.id for m in run if m.id is not None}
         head: list[str] = [m.text for m in snap.head()]
@@ -318,7 +319,7 @@ class SessionMemoryMiddleware(AgentMiddleware[SessionMemoryState, Any]):
             "sessionmem_window": window,
             "sessionmem_system": "\n\n".join(h for h in head if h) or None,
             "sessionmem_overflow": snap.exists and snap.lo > max(snap.first, snap.summary_upto + 1),
-            "sessionmem_shown_from": max(1, snap.lo),
+            "sessionmem_run_from": int(appended[0]) if appended else None,
         }
 
     def _store_plan(self, history: RedisSessionHistory, state: Mapping[str, Any]) -> Plan[dict[str, Any]]:
@@ -340,7 +341,7 @@ class SessionMemoryMiddleware(AgentMiddleware[SessionMemoryState, Any]):
             "sessionmem_window": None,
             "sessionmem_system": None,
             "sessionmem_overflow": False,
-            "sessionmem_shown_from": None,
+            "sessionmem_run_from": None,
         }
 
     def _request(self, request: ModelRequest[Any]) -> ModelRequest[Any]:
@@ -418,11 +419,11 @@ def make_search_tool(memory: RedisSessionMemory, **retriever_options: Any) -> Ba
     def ids(runtime: ToolRuntime[Any, Any]) -> dict[str, Any]:
         user, session = resolve_ids(runtime.context, runtime.config, memory.config.max_id_length)
         found: dict[str, Any] = {"user_id": user, "session_id": session}
-        # Under the middleware, what the model already sees (the run, stored before the tool runs,
-        # and its window) is left out, as recall leaves it out.
-        shown = (runtime.state or {}).get("sessionmem_shown_from") if isinstance(runtime.state, Mapping) else None
-        if shown:
-            found["exclude_from_seq"] = int(shown)
+        # Under the middleware the run's own messages (its question, stored before the tool runs) are
+        # left out: they are what is being answered, not memories.
+        run_from = runtime.state.get("sessionmem_run_from") if isinstance(runtime.state, Mapping) else None
+        if run_from:
+            found["exclude_from_seq"] = int(run_from)
         return found
 
     def render(documents: list[Document]) -> tuple[str, list[Document]]:

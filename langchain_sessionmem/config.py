@@ -41,8 +41,9 @@ class SessionMemConfig:
     embed_message_types: frozenset[str] = field(default_factory=lambda: frozenset({"human", "ai"}))
     """Message types embedded on write (``message.type``: human, ai, system, tool, chat, ...)."""
 
-    embed_template: str = "{text}"
-    """Text that is embedded; fields ``{text}``, ``{role}`` (name, else type), ``{type}``, ``{date}`` (UTC)."""
+    embed_template: str = "{role} on {day}: {text}"
+    """Text that is embedded; fields ``{text}``, ``{role}`` (name, else type), ``{type}``, ``{date}``
+    (``2023-05-08``) and ``{day}`` (``Monday 8 May 2023``), both the message's own time in UTC."""
 
     tokenizer: str = "cl100k_base"
     """tiktoken encoding (``cl100k_base``, ``o200k_base``) or model name (``gpt-4o``) token counts use.
@@ -109,11 +110,11 @@ class SessionMemConfig:
         ):
             raise ConfigError(f"embed_message_types must be a frozenset of str, got {self.embed_message_types!r}")
         try:
-            self.embed_template.format(text="", role="", type="", date="")
+            self.embed_template.format(text="", role="", type="", date="", day="")
         except (KeyError, IndexError, ValueError, AttributeError) as exc:
             raise ConfigError(
                 f"embed_template {self.embed_template!r} is not a template over {{text}}, {{role}}, {{type}}, "
-                f"{{date}}: {exc!r}"
+                f"{{date}}, {{day}}: {exc!r}"
             ) from exc
         if not isinstance(self.tokenizer, str) or not self.tokenizer:
             raise ConfigError(f"tokenizer must be a tiktoken encoding or model name, got {self.tokenizer!r}")

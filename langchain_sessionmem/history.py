@@ -20,6 +20,7 @@ from redis.cluster import RedisCluster
 from langchain_sessionmem._backend import Backend, Op
 from langchain_sessionmem._cache import Cached, ReadCache, State, hint, state_of
 from langchain_sessionmem._codec import (
+    add_text_field,
     check_messages,
     content_text,
     decode_messages,
@@ -29,9 +30,10 @@ from langchain_sessionmem._codec import (
     seal_text,
 )
 from langchain_sessionmem._keys import SessionKeys, check_id, message_id_digest
+from langchain_sessionmem._search import context_text
 from langchain_sessionmem._steps import Plan, adrive, drive
 from langchain_sessionmem._tokens import message_tokens, text_counter
-from langchain_sessionmem._vectors import PENDING, fingerprint, pack, text_digest, to_embed
+from langchain_sessionmem._vectors import PENDING, fingerprint, message_times, pack, text_digest, to_embed
 from langchain_sessionmem.config import SessionMemConfig
 from langchain_sessionmem.encryption import ContentEncryption, UserCipher
 from langchain_sessionmem.errors import ConfigError, SummarizationError
@@ -313,9 +315,12 @@ class RedisSessionHistory(BaseChatMessageHistory):
         docs = encode_messages(msgs, keys.user.uh, keys.sh, cfg.max_message_bytes, cipher)
         if not docs:
             return None
+        times = message_times(len(docs), stamps)
+        if cipher is None:  # speaker and date for full-text search (encrypted text is not searchable)
+            docs = [add_text_field(d, "ctx", context_text(m, t)) for d, m, t in zip(docs, msgs, times, strict=True)]
         plain, fp = list(docs), ""
         blobs: list[bytes | str] = [""] * len(docs)
-        positions, texts = to_embed(msgs, cfg) if backend.embeddings is not None else ([], [])
+        positions, texts = to_embed(msgs, cfg, times) if backend.embeddings is not None else ([], [])
         if positions:
             try:
                 vectors = yield (Op.EMBED_DOCUMENTS, texts)

@@ -28,11 +28,14 @@ from langchain_sessionmem._codec import check_messages
 from langchain_sessionmem._keys import DIGEST_HEX, UserKeys, check_id, thread_id_of
 from langchain_sessionmem._records import check_stream, dumps, parse_lines
 from langchain_sessionmem._search import (
+    MIGRATIONS,
     check_index,
     check_vector_index,
     create_index_args,
     create_vector_index_args,
+    expected_signature,
     parse_search,
+    schema_signature,
     vector_index_dims,
 )
 from langchain_sessionmem._steps import Plan, adrive, drive
@@ -263,6 +266,14 @@ class RedisSessionMemory:
                     raise
                 info = yield ("FT.INFO", cfg.index_name)
         if info is not None:
+            found, want = schema_signature(info), expected_signature(cfg)
+            if found[:2] == want[:2] and found[2] in MIGRATIONS:  # an older version's index: add the new fields
+                try:
+                    yield ("FT.ALTER", cfg.index_name, *MIGRATIONS[found[2]])
+                except Exception as exc:  # another process migrated it first
+                    if "duplicate" not in str(exc).lower():
+                        raise
+                info = yield ("FT.INFO", cfg.index_name)
             check_index(info, cfg)
         self._backend.index_checked = True
         if self._backend.embeddings is None:

@@ -189,7 +189,7 @@ async def test_session_scope(api: Api, smemory: RedisSessionMemory) -> None:
 async def test_filters_threshold_exclude_recent_neighbors_fallback(api: Api, smemory: RedisSessionMemory) -> None:
     await _add(api, smemory, "u", "s", chef_session())
     await _add(api, smemory, "u", "other", [HumanMessage("an avocado toast in another session")])
-    r = smemory.as_retriever(user_id="u", session_id="s", all_sessions=False, k=3)
+    r = smemory.as_retriever(user_id="u", session_id="s", all_sessions=False, k=3, search_type="similarity")
     q = "avocado toast"
 
     only_ai = await _search(api, r, q, message_types=("ai",))
@@ -254,7 +254,7 @@ async def test_a_failed_embedding_stores_the_batch_and_reindex_fills_it_in(
         await api(broken.history("u", "s"), "add_messages", chef_session()[:2])
     assert "marked pending" in caplog.text and "reindex" in caplog.text
     assert await api(good.history("u", "s"), "messages") == chef_session()[:2]
-    r = good.as_retriever(user_id="u", k=2)
+    r = good.as_retriever(user_id="u", k=2, search_type="similarity")
     assert await _search(api, r, "avocado toast") == []
 
     progress: list[tuple[int, int]] = []
@@ -350,7 +350,10 @@ async def test_questions_that_crash_redisearch_2_10_5_do_not(
 @given(
     q=st.text(max_size=60)
     | st.lists(
-        st.sampled_from(["the", "for", "a", "melanie", "|", "(", ")", "@text:", "-", "*", "{", "}", "$", "~", "%"]),
+        st.sampled_from(
+            ["the", "for", "a", "melanie", "|", "(", ")", "@text:", "-", "*", "{", "}", "$", "~", "%"]
+            + ["The", "For", "May", "Will", "Can", "2023", ".", "?", "@ctx:", "Melanie"]  # kept-if-named words
+        ),
         max_size=12,
     ).map(" ".join)
 )

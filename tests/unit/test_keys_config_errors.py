@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
 import redis.exceptions as rex
+from langchain_core.messages import AIMessage, HumanMessage
 from redis.crc import key_slot
 
 from langchain_sessionmem import (
@@ -17,9 +20,11 @@ from langchain_sessionmem import (
 from langchain_sessionmem._keys import SessionKeys, check_id, session_digest, user_digest
 from langchain_sessionmem._search import (
     Scope,
+    context_text,
     create_index_args,
     knn_query,
     schema_signature,
+    spoken_date,
     tag_filter,
     text_query,
     text_query_terms,
@@ -159,6 +164,20 @@ def test_text_query_terms_are_bare_words_without_stop_words() -> None:
     assert all(t.isalnum() or "_" in t for t in terms)
 
 
+def test_text_query_terms_keep_months_and_names_that_are_stop_words() -> None:
+    assert text_query_terms("What was new in Maya's life in May 2023?") == ["new", "maya", "life", "may", "2023"]
+    assert text_query_terms("What did Can say? May I ask. Can it rain") == ["can", "ask", "rain"]
+    assert text_query_terms("What did Will say in May") == ["may"]  # RediSearch's own stop-words: never
+    assert text_query_terms("may the best one win") == ["best", "win"]
+
+
+def test_spoken_dates_and_context_text() -> None:
+    when = datetime(2023, 5, 8, 23, 59, tzinfo=timezone.utc)
+    assert spoken_date(when) == "Monday 8 May 2023"
+    assert context_text(HumanMessage("hi", name="Maya"), when) == "Maya Monday 8 May 2023"
+    assert context_text(AIMessage("hi"), when) == "Monday 8 May 2023"
+
+
 def test_scope_filter_and_queries_use_digests_and_escaped_types() -> None:
     scope = Scope("ab", "cd", ("human", "AIMessageChunk"), 5, None, "cd", 10)
     assert scope.filter() == (
@@ -167,4 +186,4 @@ def test_scope_filter_and_queries_use_digests_and_escaped_types() -> None:
     assert knn_query(Scope("ab"), 3, "f00") == "(@user:{ab} @m:{f00})=>[KNN 3 @v $vec AS dist]"
     assert knn_query(Scope("ab"), 3) == "(@user:{ab})=>[KNN 3 @v $vec AS dist]"  # every model's vectors
     assert text_query(Scope("ab"), []) is None
-    assert text_query(Scope("ab"), ["avocado", "toast"]) == "@user:{ab} @text:(avocado|toast)"
+    assert text_query(Scope("ab"), ["avocado", "toast"]) == "@user:{ab} @text|ctx:(avocado|toast)"

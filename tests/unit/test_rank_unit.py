@@ -1,0 +1,15 @@
+"""Ranking of search replies, without a server: the replies are written here as RediSearch sends them."""
+
+from __future__ import annotations
+
+from langchain_sessionmem import RedisSessionMemory
+from langchain_sessionmem.testing import HashingEmbeddings
+
+
+def test_a_vector_hit_whose_key_expired_before_the_read_is_left_out() -> None:
+    # A key can expire between the index's match and the loading of its fields: RediSearch then
+    # returns the hit with no fields. The rest of the reply still ranks.
+    memory = RedisSessionMemory("redis://127.0.0.1:1/0", embeddings=HashingEmbeddings())
+    retriever = memory.as_retriever(user_id="u", search_type="similarity", k=4)
+    reply = [2, "p:v:{uh}:sh:1", [], "p:v:{uh}:sh:2", ["dist", "0.25", "ts", "1000"]]
+    assert retriever._rank([reply], 4) == [(("sh", 2), 0.75, 0.25)]

@@ -235,18 +235,30 @@ def cleanup(probe: redis.Redis, prefix: str) -> int:
 # -- a private server ----------------------------------------------------------------------------------
 
 
+PORTS: list[int] = []  # where private servers may listen (``--ports``); empty: any free port
+
+
+def _free_port() -> int:
+    for port in PORTS or [0]:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return int(s.getsockname()[1])
+    raise RuntimeError(f"no free port among {PORTS[0]}-{PORTS[-1]} for a private Redis Stack")
+
+
 class PrivateServer:
-    """redis-server + RedisJSON + RediSearch from ``scripts/redis-stack.sh paths``, on a free port,
-    no persistence; stopped (by its own pid) on ``stop``."""
+    """redis-server + RedisJSON + RediSearch from ``scripts/redis-stack.sh paths``, on a free port (of
+    ``PORTS`` when set), no persistence; stopped (by its own pid) on ``stop``."""
 
     def __init__(self) -> None:
         out = subprocess.run(
             ["bash", str(ROOT / "scripts" / "redis-stack.sh"), "paths"], capture_output=True, text=True, check=True
         ).stdout
         paths = dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
+        self.port = _free_port()
         self.dir = tempfile.mkdtemp(prefix="bench-redis-")
         env = {**os.environ, "LD_LIBRARY_PATH": paths.get("LD_LIBRARY_PATH", "")}
         args = [paths["REDIS_SERVER"], "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",

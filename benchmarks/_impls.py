@@ -8,17 +8,21 @@ way its library is meant to be used, and wraps them in a ``Session`` that the ti
 - ``Session.aturn(pair)``: the same turn through the async API (native, or LangChain's executor default);
 - ``Session.check()``: whether what is read back is what was stored, in order.
 
-Vector-capable adapters (``VectorFloor``, ``SessionMem`` with embeddings, ``SemanticRedisVL``) also have
-``bulk_write`` into one user's session and ``knn(user, text, k)``.
+Vector-capable adapters (``ScriptVectorFloor``, ``VectorFloor``, ``SessionMem`` with embeddings,
+``SemanticRedisVL``) also have ``bulk_write`` into one user's session and ``knn(user, text, k)``.
 
 Floors (documented in ``benchmarks/compare.py`` and in the results file):
 
-- ``Floor``: one LIST per (user, session) of ``message_to_dict`` JSON strings; read = LRANGE 0 -1 +
-  ``messages_from_dict`` (1 round trip); append = one RPUSH of the batch (1 round trip; + EXPIRE in the
-  same pipeline only if a TTL were configured for every implementation; none is); recent(k) = LRANGE -k -1.
-- ``VectorFloor``: one HASH per message (``user`` tag, ``session`` tag, ``content`` = the message_to_dict
-  JSON, ``v`` FLOAT32 vector) + one FT index (FLAT, COSINE); KNN = one FT.SEARCH
-  ``(@user:{u})=>[KNN k @v $vec]`` with ``RETURN 1 content``, DIALECT 2 (1 round trip).
+- ``Floor``: one RedisJSON document per message (``message_to_dict``) plus a per-session LIST of their
+  numbers; read = one script (LRANGE + JSON.MGET of the documents) + ``messages_from_dict``; append = one
+  script (JSON.SET of each document + RPUSH of its number, numbered by the server); recent(k) = the read
+  script from index -k. Every call is one EVALSHA (1 round trip).
+- ``ScriptVectorFloor`` (the KNN floor): ``Floor``'s documents plus one HASH per message (``user`` tag,
+  ``v`` FLOAT32 vector) under one FT index (FLAT, COSINE); KNN = one script: ``FT.SEARCH
+  (@user:{u})=>[KNN k @v $vec] NOCONTENT`` then JSON.MGET of the hits' documents (1 round trip).
+- ``VectorFloor`` (the memory floor with vectors, the smallest layout): one HASH per message (``user`` tag,
+  ``session`` tag, ``content`` = the message_to_dict JSON, ``v``) + one FT index (FLAT, COSINE); KNN = one
+  FT.SEARCH ``RETURN 1 content`` (shown next to the KNN floor as ``floor-hash``).
 """
 
 from __future__ import annotations
@@ -262,19 +266,85 @@ class FloorHistory(BaseChatMessageHistory):
         self.client.delete(self.key)
 
 
+# floor: one RedisJSON document per message + a per-session id list, one script per read and per append ------
+
+# KEYS[1] = the session's id list; ARGV[1] = the session's document key prefix; ARGV[2] = first index
+# (0: everything; -k: the last k). One LRANGE, then JSON.MGET of the documents (legacy path "." returns
+# each document as it was stored), 1,000 keys per call (Lua's unpack limit).
+FLOOR_READ = """
+local ids = redis.call('LRANGE', KEYS[1], tonumber(ARGV[2]), -1)
+local out = {}
+for i = 1, #ids, 1000 do
+  local keys = {}
+  for j = i, math.min(i + 999, #ids) do keys[#keys + 1] = ARGV[1] .. ids[j] end
+  keys[#keys + 1] = '.'
+  local docs = redis.call('JSON.MGET', unpack(keys))
+  for j = 1, #docs do out[#out + 1] = docs[j] end
+end
+return out
+"""
+# KEYS[1] = the session's id list; ARGV[1] = document key prefix; ARGV[2..] = message_to_dict JSON.
+# The server numbers the messages (a per-session counter: the list's length, nothing is ever removed).
+FLOOR_APPEND = """
+local n = redis.call('LLEN', KEYS[1])
+for i = 2, #ARGV do
+  redis.call('JSON.SET', ARGV[1] .. n, '$', ARGV[i])
+  redis.call('RPUSH', KEYS[1], n)
+  n = n + 1
+end
+return n
+"""
+
+
+class JsonFloorHistory(BaseChatMessageHistory):
+    """The floor as a LangChain history: one EVALSHA per read, per append and per get_recent, native async."""
+
+    def __init__(self, floor: Floor, base: str) -> None:
+        self.floor, self.ids, self.docs = floor, base + "ids", base + "m:"
+
+    @staticmethod
+    def _decode(docs: list[bytes]) -> list[BaseMessage]:
+        return messages_from_dict([json.loads(d) for d in docs])
+
+    def _encode(self, messages: Sequence[BaseMessage]) -> list[str]:
+        return [self.docs, *[json.dumps(message_to_dict(m)) for m in messages]]
+
+    @property
+    def messages(self) -> list[BaseMessage]:  # type: ignore[override]
+        return self._decode(self.floor.read(keys=[self.ids], args=[self.docs, 0]))
+
+    def get_recent(self, k: int) -> list[BaseMessage]:
+        return self._decode(self.floor.read(keys=[self.ids], args=[self.docs, -k]))
+
+    def add_messages(self, messages: Sequence[BaseMessage]) -> None:
+        self.floor.append(keys=[self.ids], args=self._encode(messages))
+
+    async def aget_messages(self) -> list[BaseMessage]:
+        return self._decode(await self.floor.aread(keys=[self.ids], args=[self.docs, 0]))
+
+    async def aadd_messages(self, messages: Sequence[BaseMessage]) -> None:
+        await self.floor.aappend(keys=[self.ids], args=self._encode(messages))
+
+    def clear(self) -> None:
+        raise NotImplementedError
+
+
 class Floor(Impl):
     name = "floor"
-    label = "floor (redis-py LIST)"
+    label = "floor (redis-py: JSON document per message + id LIST, one script per call)"
     async_api = "native"
-    recent_api = "LRANGE -k -1"
-    key_type = "LIST per session"
+    recent_api = "LRANGE -k -1 + JSON.MGET (one script)"
+    key_type = "JSON per message + LIST per session"
 
     def __init__(self, env: Env, prefix: str) -> None:
         super().__init__(env, prefix)
         self.client, self.aclient = env.client(), env.async_client()
+        self.read, self.append = self.client.register_script(FLOOR_READ), self.client.register_script(FLOOR_APPEND)
+        self.aread = self.aclient.register_script(FLOOR_READ)
+        self.aappend = self.aclient.register_script(FLOOR_APPEND)
 
-    def new_history(self, user: str, session: str) -> FloorHistory:
-        return FloorHistory(self.client, self.aclient, f"{self.prefix}{user}:{session}")
+    def new_history(self, user: str, session: str) -> JsonFloorHistory:
+        return JsonFloorHistory(self, f"{self.prefix}{{{user}:{session}}}:")  # one hash slot per session
 
     def recent_fn(self, history: Any) -> Callable[[int], list[BaseMessage]]:
         return history.get_recent  # type: ignore[no-any-return]
@@ -331,10 +401,11 @@ class SessionMem(Impl):
 
 
 class SessionMemNoCache(SessionMem):
-    """This package with its client-side read cache off: every read decodes the whole window."""
+    """This package with its client-side read cache off: every read is what a memory that has never
+    read the session does (a worker of another process, a restarted one), minus building the memory."""
 
-    name = "sessionmem-nocache"
-    label = "langchain-sessionmem, read_cache_messages=0"
+    name = "sessionmem-cold"
+    label = "langchain-sessionmem, read_cache_messages=0: every read is a first read"
     settings = {"read_cache_messages": 0}
     plain_variant = False
 
@@ -496,8 +567,10 @@ class LangchainCommunity(Impl):
 
 
 class VectorFloor(Impl):
-    name = "floor"
-    label = "floor (HASH + FLAT index)"
+    """The smallest vector layout: the message JSON and the vector in one HASH; KNN = one FT.SEARCH."""
+
+    name = "floor-hash"
+    label = "HASH per message (content + vector) + FLAT index, one FT.SEARCH"
     key_type = "HASH per message + index"
 
     def __init__(self, env: Env, prefix: str, embeddings: BenchEmbeddings) -> None:
@@ -532,6 +605,53 @@ class VectorFloor(Impl):
 
     def index_names(self) -> list[str]:
         return [self.index]
+
+
+# KEYS[1] = the vector index; ARGV[1] = query, ARGV[2] = vector blob. The hits' keys (``...v:<n>``, in
+# distance order) name their documents (``...m:<n>``): one JSON.MGET loads them.
+FLOOR_KNN = """
+local res = redis.call('FT.SEARCH', KEYS[1], ARGV[1], 'PARAMS', '2', 'vec', ARGV[2], 'NOCONTENT', 'DIALECT', '2')
+local keys = {}
+for i = 2, #res do keys[#keys + 1] = string.gsub(res[i], ':v:', ':m:', 1) end
+if #keys == 0 then return {} end
+keys[#keys + 1] = '.'
+return redis.call('JSON.MGET', unpack(keys))
+"""
+
+
+class ScriptVectorFloor(VectorFloor):
+    """The chat floor's documents plus a vector HASH per message (``user`` tag, ``v``) under a FLAT index
+    (ON HASH: the documents and id lists under the same prefix are not hashes, so not indexed);
+    KNN = one script: FT.SEARCH ... NOCONTENT, then JSON.MGET of the hits' documents (1 round trip)."""
+
+    name = "floor-script"
+    label = "floor (JSON document per message + vector HASH + FLAT index, KNN and load in one script)"
+    key_type = "JSON per message + LIST per session + vector HASH + index"
+
+    def __init__(self, env: Env, prefix: str, embeddings: BenchEmbeddings) -> None:
+        super().__init__(env, prefix, embeddings)
+        self.chat = Floor(env, prefix)
+        self.script = self.client.register_script(FLOOR_KNN)
+
+    def bulk_write(self, user: str, session: str, messages: Sequence[BaseMessage]) -> None:
+        history = self.chat.new_history(user, session)
+        n = self.chat.client.llen(history.ids)
+        history.add_messages(messages)  # documents ...m:<n>
+        vectors = self.emb.embed_documents([str(m.content) for m in messages])
+        pipe = self.client.pipeline(transaction=False)
+        for i, v in enumerate(vectors):
+            key = f"{history.docs[: -len('m:')]}v:{n + i}"
+            pipe.hset(key, mapping={"user": user, "v": np.asarray(v, dtype=np.float32).tobytes()})
+        pipe.execute()
+
+    def knn(self, user: str, text: str, k: int) -> int:
+        blob = np.asarray(self.emb.embed_query(text), dtype=np.float32).tobytes()
+        docs = self.script(keys=[self.index], args=[f"(@user:{{{user}}})=>[KNN {k} @v $vec]", blob])
+        return len(messages_from_dict([json.loads(d) for d in docs]))
+
+    def close(self) -> None:
+        super().close()
+        self.chat.close()
 
 
 def _search_field(reply: Any, field: bytes) -> list[bytes]:

@@ -76,7 +76,7 @@ def main() -> None:
     probe = redis.Redis.from_url(url)
     try:
         cleanup(probe, PREFIX)
-        cold = memory(url, "nocache", read_cache_messages=0)
+        cold = memory(url, "cold", read_cache_messages=0)
         warm = memory(url, "default")
         seed = conversation(args.messages)
         for mem in (cold, warm):

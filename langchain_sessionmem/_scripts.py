@@ -63,14 +63,19 @@ local function deadline(meta, now, ttl)
   return D, refresh
 end
 -- The user's own keys live as long as its longest-lived session; the user hash stays while it
--- holds settings (default instructions).
-local function extend_user(zset, ukey, D)
+-- holds settings (default instructions). `stored`: the user hash's maxdl when the caller has read
+-- it already (false: absent), nil: read it here. Once maxdl is -1 the zset and the user hash are
+-- persistent (nothing gives them a deadline while it is -1), so there is nothing left to do.
+local function extend_user(zset, ukey, D, stored)
+  if stored == nil then stored = redis.call('HGET', ukey, 'maxdl') end
   if D < 0 then
-    redis.call('HSET', ukey, 'maxdl', -1)
-    redis.call('PERSIST', zset)
-    redis.call('PERSIST', ukey)
+    if stored ~= '-1' then
+      redis.call('HSET', ukey, 'maxdl', -1)
+      redis.call('PERSIST', zset)
+      redis.call('PERSIST', ukey)
+    end
   else
-    local maxdl = tonumber(redis.call('HGET', ukey, 'maxdl') or '0')
+    local maxdl = tonumber(stored or '0')
     if maxdl >= 0 and D >= maxdl then
       redis.call('HSET', ukey, 'maxdl', D)
       redis.call('PEXPIREAT', zset, D)
@@ -132,17 +137,18 @@ local uid, sid, mp, sh = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local ttl, maxage = tonumber(ARGV[5]), tonumber(ARGV[6])
 local vp, uh, fp, title, n = ARGV[7], ARGV[8], ARGV[9], ARGV[10], tonumber(ARGV[11])
 local now, epoch = now_ms()
-local owner = redis.call('HGET', ukey, 'uid')
+local u = redis.call('HMGET', ukey, 'uid', 'maxdl')
+local owner = u[1]
 local err = check_owner(owner, uid, 'user')
 if err then return err end
-local m = redis.call('HMGET', meta, 'uid', 'sid', 'first', 'seq', 'ctok')
+local m = redis.call('HMGET', meta, 'uid', 'sid', 'first', 'seq', 'ctok', 'title', 'batches')
 local first, seq, ctok = 1, 0, 0
 if m[1] then
   if m[1] ~= uid or m[2] ~= sid then return redis.error_reply('SESSIONMEM_ID_COLLISION session') end
   first, seq, ctok = live_first(mp, tonumber(m[3]), tonumber(m[4])), tonumber(m[4]), tonumber(m[5] or 0)
 end
 local bid = ARGV[12]
-local done = redis.call('HGET', meta, 'batches') or ''
+local done = m[7] or ''
 if bid ~= '' and m[1] then
   local a, b, at = string.match(done, bid .. ':(%d+):(%d+):(%d+)')
   if a then return {tonumber(a), tonumber(b), tonumber(at)} end
@@ -203,7 +209,7 @@ if bid ~= '' then
   if n > 8 then done = string.sub(done, string.find(done, ';', 1, true) + 1) end
   redis.call('HSET', meta, 'batches', done)
 end
-if title ~= '' then redis.call('HSETNX', meta, 'title', title) end
+if title ~= '' and not m[6] then redis.call('HSET', meta, 'title', title) end
 
 -- 3. Deadlines. All keys of a session share D; with a per-message age, a message's own deadline is
 -- ts + maxage, but never before its predecessor's, so messages expire oldest first (a reader then
@@ -244,7 +250,7 @@ for i, ts in ipairs(stamps) do
 end
 if D > 0 and (ids or refresh) then redis.call('PEXPIREAT', ik, D) end
 redis.call('ZADD', zset, now, sh)
-extend_user(zset, ukey, D)
+extend_user(zset, ukey, D, u[2])
 return {lo, seq, now, kept}
 """
 )

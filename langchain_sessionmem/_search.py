@@ -285,8 +285,15 @@ def _tag_value(value: str) -> str:
     return re.sub(r"([^A-Za-z0-9_])", r"\\\1", value)
 
 
-def knn_query(scope: Scope, k: int, model_fp: str) -> str:
-    return f"({scope.filter()} @m:{{{model_fp}}})=>[KNN {k} @v $vec AS dist]"
+def knn_query(scope: Scope, k: int, model_fp: str | None = None) -> str:
+    """The filtered KNN query; with ``model_fp``, only among vectors of that embedding model."""
+    model = "" if model_fp is None else f" @m:{{{model_fp}}}"
+    return f"({scope.filter()}{model})=>[KNN {k} @v $vec AS dist]"
+
+
+def one_model(hits: list[Hit], model_fp: str) -> bool:
+    """Whether every hit of a KNN search (RETURN ... m) has the model fingerprint ``model_fp``."""
+    return all(hit.fields.get("m") == model_fp for hit in hits)
 
 
 def text_query(scope: Scope, terms: list[str], context: bool = True) -> str | None:

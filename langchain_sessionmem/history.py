@@ -188,7 +188,7 @@ class Snapshot:
             middle = cache.lend(held, self.skip_lo, self.skip_hi)  # objects no one else holds
             states = held.states[self.skip_lo - held.lo : self.skip_hi - held.lo + 1]
         stored = head[self.nsys :] + middle + tail
-        if cache is not None and self.exists:
+        if cache is not None and cache.capacity and self.exists:  # (no state copies for a disabled cache)
             if len(stored) != self.hi - self.lo + 1:  # a key vanished mid-range: positions are unknown
                 cache.put(key, None, self.first)
             elif stored:

@@ -18,9 +18,11 @@ from langchain_sessionmem._cluster import search_plan
 from langchain_sessionmem._codec import REBUILDABLE, StoredMessage, content_text, decode_stored
 from langchain_sessionmem._keys import SessionKeys, UserKeys, check_id, parse_message_key
 from langchain_sessionmem._search import (
+    Hit,
     Scope,
     check_index,
     knn_query,
+    one_model,
     parse_search,
     text_query,
     text_query_terms,
@@ -206,10 +208,7 @@ class RedisSessionHistoryRetriever(BaseRetriever):
             vector = yield (Op.EMBED_QUERY, query)
             fp = fingerprint(memory._backend._embedder(), len(vector), cfg)
             blob = pack(vector, cfg.vector_dtype, len(vector))
-            searches.append(
-                ("FT.SEARCH", cfg.vector_index_name, knn_query(scope, fetch, fp), "PARAMS", 2, "vec", blob,
-                 "SORTBY", "dist", "ASC", "RETURN", 2, "dist", "ts", "LIMIT", 0, fetch, "DIALECT", 2)
-            )  # fmt: skip
+            searches.append(_knn_search(cfg.vector_index_name, scope, fetch, blob))
         if self.search_type in ("text", "hybrid"):
             text = text_query(scope, text_query_terms(query), self.text_context)
             if text is not None:
@@ -223,7 +222,16 @@ class RedisSessionHistoryRetriever(BaseRetriever):
             memory._backend.index_checked = True
         else:
             replies = (yield (Op.PIPELINE, searches)) if searches else []
-        seeds = self._rank(replies, self.k if self.reranker is None else depth)
+        kinds = [t for t in ("similarity", "text") if self.search_type in (t, "hybrid")]
+        hits = [
+            parse_search(reply, with_scores=(kind == "text"))[1] for kind, reply in zip(kinds, replies, strict=False)
+        ]
+        if kinds[0] == "similarity" and not one_model(hits[0], fp):
+            # The nearest vectors include another model's (a reindex is pending): search again among
+            # this model's only. Filtering by model up front would double every search's time, and
+            # when the nearest `fetch` are all this model's they are this model's nearest `fetch`.
+            hits[0] = parse_search((yield _knn_search(cfg.vector_index_name, scope, fetch, blob, fp)))[1]
+        seeds = self._rank(list(zip(kinds, hits, strict=False)), self.k if self.reranker is None else depth)
 
         if not seeds:
             if self.fallback and session is not None:
@@ -256,14 +264,12 @@ class RedisSessionHistoryRetriever(BaseRetriever):
                 break
         return out
 
-    def _rank(self, replies: list[Any], n: int) -> list[Seed]:
-        """Best ``n`` (key, score, distance) from the search replies, after threshold and recency."""
+    def _rank(self, searches: list[tuple[str, list[Hit]]], n: int) -> list[Seed]:
+        """Best ``n`` (key, score, distance) from the parsed searches (kind, hits), after threshold and recency."""
         scores: dict[tuple[str, int], float] = {}
         distances: dict[tuple[str, int], float] = {}
         stamps: dict[tuple[str, int], int] = {}
-        kinds = [t for t in ("similarity", "text") if self.search_type in (t, "hybrid")]
-        for kind, reply in zip(kinds, replies, strict=False):
-            _, hits = parse_search(reply, with_scores=(kind == "text"))
+        for kind, hits in searches:
             rank = 0
             for hit in hits:
                 _, sh, seq = parse_message_key(hit.key)
@@ -335,6 +341,13 @@ class RedisSessionHistoryRetriever(BaseRetriever):
                     placed.add(key)
                     out.append(docs[key])
         return out
+
+
+def _knn_search(index: str, scope: Scope, fetch: int, blob: bytes, model_fp: str | None = None) -> tuple[Any, ...]:
+    """The KNN FT.SEARCH command: ``fetch`` nearest in ``scope`` (of model ``model_fp`` only, when given),
+    returning their distance, time and model fingerprint."""
+    return ("FT.SEARCH", index, knn_query(scope, fetch, model_fp), "PARAMS", 2, "vec", blob,
+            "SORTBY", "dist", "ASC", "RETURN", 3, "dist", "ts", "m", "LIMIT", 0, fetch, "DIALECT", 2)  # fmt: skip
 
 
 def _with_config_ids(config: RunnableConfig | None, kwargs: dict[str, Any]) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from langchain_sessionmem import (
     SessionMemConfig,
 )
 from langchain_sessionmem._search import Scope, text_query, text_query_terms
+from langchain_sessionmem.errors import MissingVectorsWarning
 from langchain_sessionmem.testing import HashingEmbeddings
 from tests.store.conftest import Api
 from tests.store.test_isolation import TRICKY
@@ -408,3 +409,29 @@ async def test_vector_layouts(
     assert blob is not None and len(blob) == 64 * width
     memory.close()
     await memory.aclose()
+
+
+async def test_vectors_of_another_model_never_answer_even_when_nearest(
+    api: Api, redis_url: str, config: SessionMemConfig
+) -> None:
+    """Two embedding setups with vectors of one size share the index (another template, the same
+    dimensions): a search sees only its own model's vectors, even where the other's are nearer."""
+    old = RedisSessionMemory(redis_url, config=config, embeddings=HashingEmbeddings(256))
+    await api(old, "setup")
+    await api(old.history("u", "old"), "add_messages", [HumanMessage(f"avocado toast {i}") for i in range(6)])
+    templated = dataclasses.replace(config, embed_template="remember this note about cooking please: {text}")
+    new = RedisSessionMemory(redis_url, config=templated, embeddings=HashingEmbeddings(256))
+    with pytest.warns(MissingVectorsWarning, match="reindex"):  # the old vectors are not this model's
+        await api(new, "setup")
+    await api(new.history("u", "new"), "add_messages", [HumanMessage("avocado toast, the new one")])
+    nearest = await _search(api, old.as_retriever(user_id="u", k=3), "avocado toast")
+    assert {d.metadata["session_id"] for d in nearest} == {"old"}  # the old vectors are the nearest
+    for search_type in ("similarity", "hybrid"):
+        docs = await _search(api, new.as_retriever(user_id="u", k=3, search_type=search_type), "avocado toast")
+        if search_type == "similarity":
+            assert [d.page_content for d in docs] == ["avocado toast, the new one"]
+        else:  # text search still finds every message; the vector half adds the new model's only
+            assert "avocado toast, the new one" in [d.page_content for d in docs]
+    for m in (old, new):
+        m.close()
+        await m.aclose()

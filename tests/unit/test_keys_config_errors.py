@@ -184,5 +184,6 @@ def test_scope_filter_and_queries_use_digests_and_escaped_types() -> None:
         "@user:{ab} @session:{cd} @type:{human|AIMessageChunk} @ts:[5 +inf] -(@session:{cd} @seq:[10 +inf])"
     )
     assert knn_query(Scope("ab"), 3, "f00") == "(@user:{ab} @m:{f00})=>[KNN 3 @v $vec AS dist]"
+    assert knn_query(Scope("ab"), 3) == "(@user:{ab})=>[KNN 3 @v $vec AS dist]"  # every model's vectors
     assert text_query(Scope("ab"), []) is None
     assert text_query(Scope("ab"), ["avocado", "toast"]) == "@user:{ab} @text|ctx:(avocado|toast)"

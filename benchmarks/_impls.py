@@ -371,7 +371,7 @@ class SessionMem(Impl):
             client=self.client, async_client=self.aclient, config=self.config, embeddings=embeddings
         )
         self.memory.setup()
-        self.retriever = self.memory.as_retriever(k=5) if embeddings is not None else None
+        self.retriever = self.memory.as_retriever(k=5, search_type="similarity") if embeddings is not None else None
         if embeddings is not None:
             self.key_type = "JSON per message + vector HASH + 2 indexes"
 

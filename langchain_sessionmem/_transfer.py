@@ -425,12 +425,12 @@ def _embed_mismatched(
     cfg = memory.config
     total, _ = parse_search((yield ("FT.SEARCH", cfg.index_name, f"@emb:{{{fp}}}", "LIMIT", 0, 0, "DIALECT", 2)))
     match = glob_escape(cfg.key_prefix) + "m:*"
-    cursor: Any = 0
     checked = repaired = 0
-    while True:
-        cursor, keys = yield ("SCAN", cursor, "MATCH", match, "COUNT", batch)
-        keys = [k.decode() if isinstance(k, bytes) else str(k) for k in keys]
-        docs = (yield (Op.PIPELINE, [("JSON.GET", k) for k in keys])) if keys else []
+
+    def page(raw_keys: list[Any]) -> Plan[None]:
+        nonlocal checked, repaired
+        keys = [k.decode() if isinstance(k, bytes) else str(k) for k in raw_keys]
+        docs = yield (Op.PIPELINE, [("JSON.GET", k) for k in keys])
         rows = []
         for key, raw in zip(keys, docs, strict=True):
             doc = json.loads(raw) if raw is not None else {}
@@ -445,8 +445,9 @@ def _embed_mismatched(
             repaired += yield from _put_vectors(memory, fp, dims, rows)
         if progress is not None:
             progress(checked, max(int(total), checked))
-        if int(cursor) == 0:
-            return repaired
+
+    yield from scan_plan(match, batch, page)  # every primary of a cluster
+    return repaired
 
 
 def _put_vectors(memory: RedisSessionMemory, fp: str, dims: int, rows: list[_Row]) -> Plan[int]:

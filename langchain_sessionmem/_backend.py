@@ -123,7 +123,8 @@ class Backend:
                 raise ConfigError(
                     "this memory was given only an async_client; pass client= (or redis_url=) to use the sync API"
                 )
-            self._client = _cluster.sync_client(self._url)
+            with self.errors():  # a sync RedisCluster connects while it is built
+                self._client = _cluster.sync_client(self._url)
         return self._client
 
     @property

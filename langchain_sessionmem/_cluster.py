@@ -285,5 +285,6 @@ def search_plan(backend: Backend, topology: Topology | None = None) -> Plan[None
             "each shard would index only its own messages, so a search would miss the others. The chat history "
             "(reads, writes, sessions, windows, summaries, export) works on this cluster; search and retrieval "
             "need one of: Redis 8 or later (its Query Engine coordinates FT.* across shards), Redis Software / "
-            "Redis Cloud, or a single Redis Stack server for the memory (RedisSessionMemory('redis://...'))"
+            "Redis Cloud, or a single Redis Stack server for the memory (RedisSessionMemory('redis://...')). An "
+            "agent's memory works here without search: memory.middleware(recall=False), and no search_tool"
         )

@@ -368,6 +368,7 @@ class _Row:
     key: str  # the message key
     type: str
     text: str  # what gets embedded; "" for a message without text (no vector)
+    sealed: bool = False  # encrypted at rest: no text digest is stored (it would confirm a guess)
 
 
 def reindex_plan(memory: RedisSessionMemory, batch_size: int, progress: Progress | None, verify: bool) -> Plan[int]:
@@ -393,23 +394,42 @@ def reindex_plan(memory: RedisSessionMemory, batch_size: int, progress: Progress
     return done
 
 
-def _row(memory: RedisSessionMemory, key: str, raw: bytes | str) -> _Row:
-    stored = decode_stored(raw)
+def _row(memory: RedisSessionMemory, key: str, raw: bytes | str, ciphers: dict[str, Any]) -> Plan[_Row | None]:
+    """The row of a stored message; an encrypted one is opened with its user's key (the raw user id
+    is read from the user hash once per user). None: its user was deleted meanwhile."""
+    doc = json.loads(raw)
+    cipher = None
+    if "enc" in doc and memory._backend.encryption is not None:
+        uh = parse_message_key(key)[0]
+        if uh not in ciphers:
+            uid = yield ("HGET", UserKeys(memory.config.key_prefix, "", uh).user, "uid")
+            ciphers[uh] = None if uid is None else memory._backend.encryption.for_user(_text(uid))
+        cipher = ciphers[uh]
+        if cipher is None:
+            return None
+    stored = decode_stored(raw, cipher)
     when = datetime.fromtimestamp(stored.timestamp_ms / 1000, tz=timezone.utc)
-    return _Row(key, stored.message.type, embed_text(stored.message, memory.config.embed_template, when))
+    text = embed_text(stored.message, memory.config.embed_template, when)
+    return _Row(key, stored.message.type, text, cipher is not None)
 
 
 def _embed_missing(memory: RedisSessionMemory, fp: str, dims: int, batch: int, progress: Progress | None) -> Plan[int]:
     cfg = memory.config
     query = f"@type:{{{'|'.join(sorted(cfg.embed_message_types))}}} -@emb:{{{fp}}}"
     done, total, idle = 0, 0, 0
+    ciphers: dict[str, Any] = {}
     while idle < 3:  # each batch leaves the result set, so the query always reads its first page
         reply = yield ("FT.SEARCH", cfg.index_name, query, "LIMIT", 0, batch, "RETURN", 1, "$", "DIALECT", 2)
         found, hits = parse_search(reply)
         if not hits:
             break
         total = max(total, done + found)
-        stored_now = yield from _put_vectors(memory, fp, dims, [_row(memory, h.key, h.fields["$"]) for h in hits])
+        rows = []
+        for h in hits:
+            row = yield from _row(memory, h.key, h.fields["$"], ciphers)
+            if row is not None:
+                rows.append(row)
+        stored_now = yield from _put_vectors(memory, fp, dims, rows)
         done += stored_now
         idle = idle + 1 if stored_now == 0 else 0
         if progress is not None:
@@ -425,28 +445,30 @@ def _embed_mismatched(
     cfg = memory.config
     total, _ = parse_search((yield ("FT.SEARCH", cfg.index_name, f"@emb:{{{fp}}}", "LIMIT", 0, 0, "DIALECT", 2)))
     match = glob_escape(cfg.key_prefix) + "m:*"
-    cursor: Any = 0
     checked = repaired = 0
-    while True:
-        cursor, keys = yield ("SCAN", cursor, "MATCH", match, "COUNT", batch)
-        keys = [k.decode() if isinstance(k, bytes) else str(k) for k in keys]
-        docs = (yield (Op.PIPELINE, [("JSON.GET", k) for k in keys])) if keys else []
+    ciphers: dict[str, Any] = {}
+
+    def page(raw_keys: list[Any]) -> Plan[None]:
+        nonlocal checked, repaired
+        keys = [k.decode() if isinstance(k, bytes) else str(k) for k in raw_keys]
+        docs = yield (Op.PIPELINE, [("JSON.GET", k) for k in keys])
         rows = []
         for key, raw in zip(keys, docs, strict=True):
             doc = json.loads(raw) if raw is not None else {}
             if doc.get("emb") != fp or doc.get("type") not in cfg.embed_message_types:
                 continue
-            row = _row(memory, key, raw)
-            if row.text:
+            row = yield from _row(memory, key, raw, ciphers)
+            if row is not None and row.text:
                 checked += 1
-                if doc.get("eth") != text_digest(row.text):
+                if row.sealed or doc.get("eth") != text_digest(row.text):  # sealed: no digest to check
                     rows.append(row)
         if rows:
             repaired += yield from _put_vectors(memory, fp, dims, rows)
         if progress is not None:
             progress(checked, max(int(total), checked))
-        if int(cursor) == 0:
-            return repaired
+
+    yield from scan_plan(match, batch, page)  # every primary of a cluster
+    return repaired
 
 
 def _put_vectors(memory: RedisSessionMemory, fp: str, dims: int, rows: list[_Row]) -> Plan[int]:
@@ -461,7 +483,7 @@ def _put_vectors(memory: RedisSessionMemory, fp: str, dims: int, rows: list[_Row
     for r in rows:  # in the order the texts were sent: each row takes the vector of its own text
         uh, sh, seq = parse_message_key(r.key)
         blob = pack(next(own), cfg.vector_dtype, dims) if r.text else ""
-        sessions[(uh, sh)] += [seq, r.type, blob, text_digest(r.text) if r.text else ""]
+        sessions[(uh, sh)] += [seq, r.type, blob, text_digest(r.text) if r.text and not r.sealed else ""]
     cmds = []
     for (uh, sh), args in sessions.items():
         user = UserKeys(cfg.key_prefix, "", uh)  # only key names: the raw id is not needed

@@ -31,7 +31,7 @@ def embed_text(message: BaseMessage, template: str, when: datetime) -> str:
     if not text.strip():
         return ""
     fields = {"text": text, "role": role_of(message), "type": message.type, "date": when.strftime("%Y-%m-%d")}
-    if "{day}" in template:
+    if "{day" in template:  # also {day!s}, {day:>20}: any use of the field needs it
         fields["day"] = spoken_date(when)
     return template.format(**fields)
 

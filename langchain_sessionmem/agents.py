@@ -173,6 +173,22 @@ def _with_read(append: Plan[Any], read: Call) -> Plan[Any]:
     return replies[0], replies[1]
 
 
+def _search_options(memory: RedisSessionMemory, options: Mapping[str, Any], what: str) -> dict[str, Any]:
+    """Retriever options for recall or the search tool. A memory without embeddings searches by full
+    text; one whose content is also encrypted has nothing to search by: refused when built, before
+    any run stores its input and then fails."""
+    out = dict(options)
+    if memory.embeddings is None:
+        if memory._backend.encryption is not None:
+            raise ConfigError(
+                f"{what} cannot search an encrypted memory without embeddings: encrypted text has no full-text "
+                "index. Pass embeddings= to RedisSessionMemory (recall then searches by similarity), or turn it "
+                "off (memory.middleware(recall=False), no search_tool)"
+            )
+        out.setdefault("search_type", "text")
+    return out
+
+
 # -- state ---------------------------------------------------------------------------------------
 
 
@@ -257,9 +273,7 @@ class SessionMemoryMiddleware(AgentMiddleware[SessionMemoryState, Any]):
         self.window = ContextWindow(max_tokens=max_tokens, k=k)  # validates both
         self.retriever: RedisSessionHistoryRetriever | None = None
         if recall:
-            options = dict(recall) if isinstance(recall, Mapping) else {}
-            if memory.embeddings is None and options.get("search_type", "similarity") != "text":
-                options.setdefault("search_type", "text")
+            options = _search_options(memory, recall if isinstance(recall, Mapping) else {}, "recall")
             self.retriever = memory.as_retriever(**options)
         tool_options = dict(search_tool) if isinstance(search_tool, Mapping) else {}
         self.tools = [memory.search_tool(**tool_options)] if search_tool else []
@@ -411,9 +425,7 @@ def make_search_tool(memory: RedisSessionMemory, **retriever_options: Any) -> Ba
     """The memory-search tool (see ``RedisSessionMemory.search_tool``)."""
     if "user_id" in retriever_options or "session_id" in retriever_options:
         raise ConfigError("the search tool takes user_id and session_id from each run, not as options")
-    options = dict(retriever_options)
-    if memory.embeddings is None:
-        options.setdefault("search_type", "text")
+    options = _search_options(memory, retriever_options, "the memory-search tool")
     retriever = memory.as_retriever(**options)
 
     def ids(runtime: ToolRuntime[Any, Any]) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 import redis
@@ -165,3 +166,61 @@ async def test_a_primary_that_may_evict_makes_reads_check_their_cache(
         client.close()
         memory.close()
         await memory.aclose()
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_an_unreachable_cluster_is_a_typed_error_sync_and_async() -> None:
+    """redis-py's sync RedisCluster connects while it is built: that must be translated too (the
+    sync API raised a bare redis RedisClusterUnreachableError, the async one RedisUnavailableError)."""
+    import asyncio
+
+    from langchain_sessionmem import RedisUnavailableError
+
+    memory = RedisSessionMemory(f"redis+cluster://127.0.0.1:{_closed_port()}")
+    with pytest.raises(RedisUnavailableError, match=r"redis\+cluster://127\.0\.0\.1"):
+        memory.history("u", "s").messages  # noqa: B018
+    with pytest.raises(RedisUnavailableError, match=r"redis\+cluster://127\.0\.0\.1"):
+        asyncio.run(memory.history("u", "s").aget_messages())
+
+
+def test_the_documented_acl_rules_work_on_a_cluster(cluster_url: str, rc: RedisCluster) -> None:
+    """docs/acl.txt plus its '#cluster' line: every history operation and the fan-out run as that
+    user with no ACL denial on any primary (without the cluster line the client could not even
+    map the slots)."""
+    from langchain_sessionmem import SessionMemConfig as Config
+    from tests.store.test_tls_acl import acl_rules
+
+    lines = (Path(__file__).resolve().parents[2] / "docs" / "acl.txt").read_text(encoding="utf-8").splitlines()
+    (extra,) = [line.split()[1:] for line in lines if line.startswith("#cluster ")]
+    nodes = [redis.Redis(host=n.host, port=n.port) for n in rc.get_primaries()]
+    for node in nodes:
+        node.execute_command("ACL", "SETUSER", "sm-acl", "reset", "on", ">pw", *acl_rules(), *extra)
+        node.execute_command("ACL", "LOG", "RESET")
+    url = cluster_url.replace("://", "://sm-acl:pw@", 1)
+    memory = RedisSessionMemory(url, config=Config(ttl_seconds=3600, message_max_age_seconds=7200))
+    try:
+        users = users_on_every_primary(rc, "sessionmem:", 6)
+        for user in users:
+            h = memory.history(user, "s")
+            h.add_messages([HumanMessage("hello", id="m1"), AIMessage("hi")])
+            h.add_messages([HumanMessage("hello", id="m1")])  # known id: skipped
+            assert [m.text for m in h.messages] == ["hello", "hi"]
+        assert set(users) <= set(memory.list_users())
+        out = io.StringIO()
+        memory.export_jsonl(out)
+        for user in users:
+            memory.delete_user(user)
+    finally:
+        memory.close()
+        for node in nodes:
+            denials = [(e["reason"], e["object"]) for e in node.acl_log()]
+            node.execute_command("ACL", "DELUSER", "sm-acl")
+            node.close()
+            assert denials == []

@@ -122,3 +122,44 @@ def test_a_cluster_without_a_coordinator_is_told_apart_by_the_probe() -> None:
     with pytest.raises(SearchUnavailableError):
         drive(memory._setup_plan(), without)
     assert not [s for s in server.sent if s[0] == "FT.CREATE"]
+
+
+def test_with_a_coordinator_reindex_verify_scans_every_primary() -> None:
+    """reindex(verify=True) reads every message by SCAN: on a cluster that must be each primary's
+    SCAN (a plain SCAN is sent by redis-py to every primary and answers {node: reply})."""
+    config = SessionMemConfig(key_prefix="co:", index_name="co:idx", vector_dims=64)
+    memory = RedisSessionMemory("redis+cluster://127.0.0.1:7001", config=config, embeddings=HashingEmbeddings(64))
+    server = ScriptedCoordinatedCluster(memory)
+
+    def with_scan(*step: Any) -> Any:
+        if step[0] is Op.ON_NODE and step[2][0] == "SCAN":
+            server.sent.append(step)
+            return [0, []]
+        return server(*step)
+
+    from langchain_sessionmem._transfer import reindex_plan
+
+    assert drive(reindex_plan(memory, 100, None, True), with_scan) == 0
+    scanned = [s[1].name for s in server.sent if s[0] is Op.ON_NODE and s[2][0] == "SCAN"]
+    assert scanned == [n.name for n in server.nodes]
+
+
+async def test_the_agent_middleware_without_a_coordinator_is_told_to_turn_recall_off(
+    cluster_url: str, config: SessionMemConfig
+) -> None:
+    """Recall is a search: refused on this cluster, with a message an agent's author can act on;
+    recall=False keeps the agent's history working."""
+    from langchain.agents import create_agent
+
+    from langchain_sessionmem.testing import ScriptedChatModel
+
+    memory = RedisSessionMemory(cluster_url, config=config)
+    ids = {"user_id": "alice", "session_id": "s"}
+    agent = create_agent(ScriptedChatModel(responses=["Hi."]), [], middleware=[memory.middleware()])
+    with pytest.raises(SearchUnavailableError, match=r"recall=False"):
+        await agent.ainvoke({"messages": [HumanMessage("hello")]}, context=ids)
+    agent = create_agent(ScriptedChatModel(responses=["Hi."]), [], middleware=[memory.middleware(recall=False)])
+    await agent.ainvoke({"messages": [HumanMessage("again")]}, context=ids)
+    assert [m.text for m in memory.history("alice", "s").messages] == ["hello", "again", "Hi."]
+    memory.close()
+    await memory.aclose()

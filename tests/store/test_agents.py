@@ -466,3 +466,31 @@ def test_print_the_model_input_of_one_turn(mem: RedisSessionMemory) -> None:
     print("\n--- model input, second model call of the turn ---\n" + "\n".join(lines))  # noqa: T201
     assert model.inputs[-1][0].type == "system" and "vegetarian" in model.inputs[-1][0].text
     assert [m.type for m in model.inputs[-1]][-3:] == ["human", "ai", "tool"]
+
+
+async def test_an_encrypted_memory_without_embeddings_refuses_recall_when_built(
+    run: Runner, redis_url: str, config: SessionMemConfig
+) -> None:
+    """Encrypted text has no full-text index, and without embeddings there is no vector search:
+    recall and the search tool cannot work, so building them says so at once (not every run, after
+    the run's input was stored). recall=False works, with the messages sealed."""
+    from langchain_sessionmem import ConfigError, ContentEncryption
+    from tests.store.test_encryption import Vault
+
+    memory = RedisSessionMemory(redis_url, config=config, encryption=ContentEncryption(Vault()))
+    memory.setup()
+    for build in (memory.middleware, lambda: memory.middleware(recall={"k": 2}), memory.search_tool,
+                  lambda: memory.middleware(recall=False, search_tool=True)):  # fmt: skip
+        with pytest.raises(ConfigError, match="embeddings"):
+            build()
+    agent = create_agent(ScriptedChatModel(responses=["Noted."]), [], middleware=[memory.middleware(recall=False)])
+    await run(agent, "my PIN is 4321", **ctx("alice"))
+    assert [m.text for m in memory.history("alice", "s1").messages] == ["my PIN is 4321", "Noted."]
+    with_vectors = RedisSessionMemory(
+        redis_url, config=config, encryption=ContentEncryption(Vault()), embeddings=HashingEmbeddings()
+    )
+    with_vectors.middleware()  # recall by similarity: fine
+    with_vectors.search_tool()
+    for m in (memory, with_vectors):
+        m.close()
+        await m.aclose()

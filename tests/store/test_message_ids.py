@@ -92,3 +92,17 @@ async def test_the_id_hash_expires_with_the_session_and_with_its_messages(
     client.close()
     memory.close()
     await memory.aclose()
+
+
+async def test_appending_an_export_to_its_session_adds_only_unknown_ids(api: Api, amemory: RedisSessionMemory) -> None:
+    """What the README says of if_exists='append': messages with a known id are skipped, messages
+    without an id cannot be recognised and are appended again."""
+    import io
+
+    history = amemory.history("alice", "s1")
+    await api(history, "add_messages", [HumanMessage("no id"), AIMessage("with id", id="a1")])
+    out = io.StringIO()
+    await api(amemory, "export_jsonl", out, user_id="alice")
+    out.seek(0)
+    await api(amemory, "import_jsonl", out, if_exists="append")
+    assert _texts(await api(history, "messages")) == ["no id", "with id", "no id"]

@@ -125,3 +125,33 @@ async def test_verify_after_a_template_change_reembeds_under_the_new_fingerprint
     assert_each_vector_is_its_own(raw, changed)
     for m in (memory, changed):
         await m.aclose()
+
+
+async def test_reindex_and_verify_open_encrypted_messages_and_store_no_digest(
+    api: Api, redis_url: str, config: SessionMemConfig, raw: redis.Redis
+) -> None:
+    """reindex() (needed after the new default embed template) read stored messages without their
+    user's key: on an encrypted memory it raised EncryptionError saying to pass encryption=, which
+    was passed. It opens them now, and stores no text digest for them (that would confirm guesses);
+    verify re-embeds sealed messages, having no digest to check them by."""
+    from langchain_sessionmem import ContentEncryption
+    from tests.store.test_encryption import Vault
+
+    vault = Vault()
+    plain = RedisSessionMemory(redis_url, config=config, encryption=ContentEncryption(vault))
+    await api(plain.history("alice", "s"), "add_messages", [HumanMessage("my dog is Rex"), AIMessage("noted")])
+    memory = RedisSessionMemory(
+        redis_url, config=config, encryption=ContentEncryption(vault), embeddings=HashingEmbeddings(64)
+    )
+    with pytest.warns(UserWarning):  # MissingVectorsWarning: two messages to embed
+        await api(memory, "setup")
+    assert await api(memory, "reindex", progress=False) == 2
+    assert await api(memory, "reindex", progress=False, verify=True) == 2
+    for key in raw.scan_iter(match=f"{config.key_prefix}m:*"):
+        assert b"eth" not in raw.execute_command("JSON.GET", key, "$")
+    retriever = memory.as_retriever(user_id="alice", search_type="similarity", k=1)
+    docs = await api(retriever, "invoke", "my dog is Rex")
+    assert [d.page_content for d in docs] == ["my dog is Rex"]
+    for m in (plain, memory):
+        m.close()
+        await m.aclose()

@@ -45,7 +45,7 @@ pytestmark = pytest.mark.slow
 
 ACL_FILE = ROOT / "docs" / "acl.txt"
 PREFIX = "sessionmem:"  # the default key prefix, which docs/acl.txt is written for
-INDEX_ADMIN = ("+ft.create", "+ft.dropindex")  # what a run-time user can go without
+INDEX_ADMIN = ("+ft.create", "+ft.alter", "+ft.dropindex")  # what a run-time user can go without
 APP, RUNTIME, PASSWORD = "sessionmem", "sessionmem-runtime", "s3cret-pw"
 CONFIG = SessionMemConfig(ttl_seconds=3600, message_max_age_seconds=7200)  # TTL paths use more commands
 
@@ -498,3 +498,30 @@ def test_an_index_over_other_keys_cannot_expose_them(other_app: redis.Redis) -> 
     except redis.ResponseError:
         leaked = None
     assert leaked is None, f"the user with the full rules indexed and read another app's hash: {leaked!r}"
+
+
+async def test_the_documented_rules_can_migrate_an_index_of_the_previous_schema(api: Api, acl: RedisProcess) -> None:
+    """setup() adds the ``ctx`` field to a message index of the previous schema with FT.ALTER: a user
+    with the documented (index-managing) rules must be allowed to run it."""
+    from langchain_sessionmem._search import MESSAGE_SCHEMA
+
+    old = ["FT.CREATE", f"{PREFIX}idx", "ON", "JSON", "PREFIX", "1", f"{PREFIX}m:", "STOPWORDS", "0", "SCHEMA"]
+    for path, name, kind, flags in MESSAGE_SCHEMA[:-1]:
+        old += [path, "AS", name, kind, *flags]
+    with acl.admin() as admin:
+        admin.execute_command(*old)
+    memory = _memory_as(acl, APP)(embeddings=None)
+    await api(memory, "setup")
+    memory.close()
+    await memory.aclose()
+    with acl.admin() as admin:
+        assert acl_denials(admin) == []
+        fields = admin.execute_command("FT.INFO", f"{PREFIX}idx")
+        assert b"ctx" in str(fields).encode()
+
+
+def test_the_readme_shows_the_documented_rules() -> None:
+    """The README copies the rules of docs/acl.txt; a rule added there must show up in it."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("ACL SETUSER sessionmem on >PASSWORD", 1)[1].split("```", 1)[0]
+    assert sorted(block.split()) == sorted(acl_rules())

@@ -165,3 +165,18 @@ def test_good_urls_are_accepted_without_io() -> None:
 
 def test_default_id_limit_is_at_least_4_kib() -> None:
     assert SessionMemConfig().max_id_length >= 4096
+
+
+@pytest.mark.parametrize("template", ["{day}: {text}", "{day!s}: {text}", "{day:>30} {text}", "{role} {day!r} {text}"])
+def test_every_template_the_config_accepts_embeds(template: str) -> None:
+    """SessionMemConfig checks a template with every field; embedding must then never raise (a
+    conversion or format spec on {day} once skipped the field: KeyError on every write)."""
+    from datetime import datetime, timezone
+
+    from langchain_core.messages import HumanMessage
+
+    from langchain_sessionmem._vectors import embed_text
+
+    SessionMemConfig(embed_template=template)
+    text = embed_text(HumanMessage("hello"), template, datetime(2023, 5, 8, tzinfo=timezone.utc))
+    assert "8 May 2023" in text and "hello" in text

@@ -150,8 +150,8 @@ end
 local bid = ARGV[12]
 local done = m[7] or ''
 if bid ~= '' and m[1] then
-  local a, b, at = string.match(done, bid .. ':(%d+):(%d+):(%d+)')
-  if a then return {tonumber(a), tonumber(b), tonumber(at)} end
+  local a, b, at, was = string.match(done, bid .. ':(%d+):(%d+):(%d+):?([01]*);')
+  if a then return {tonumber(a), tonumber(b), tonumber(at), was} end
 end
 -- 0. Which messages are new: O(batch) lookups in the session's id hash.
 local ik, fresh, known, nfresh, kept = KEYS[4], {}, {}, 0, {}
@@ -204,7 +204,7 @@ end
 if not owner then redis.call('HSET', ukey, 'uid', uid) end
 redis.call('HSET', meta, 'first', first, 'seq', seq, 'ctok', ctok, 'last_active', now)
 if bid ~= '' then
-  done = done .. bid .. ':' .. lo .. ':' .. seq .. ':' .. now .. ';'
+  done = done .. bid .. ':' .. lo .. ':' .. seq .. ':' .. now .. ':' .. kept .. ';'
   local _, n = string.gsub(done, ';', '')
   if n > 8 then done = string.sub(done, string.find(done, ';', 1, true) + 1) end
   redis.call('HSET', meta, 'batches', done)

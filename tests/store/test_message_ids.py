@@ -106,3 +106,18 @@ async def test_appending_an_export_to_its_session_adds_only_unknown_ids(api: Api
     out.seek(0)
     await api(amemory, "import_jsonl", out, if_exists="append")
     assert _texts(await api(history, "messages")) == ["no id", "with id", "no id"]
+
+
+def test_a_batch_sent_again_reports_the_same_kept_messages(memory: RedisSessionMemory) -> None:
+    # A retry after a lost reply replays the same script call (same batch id). Its reply must say
+    # which messages the first call kept, as the first reply did: an import maps summaries by it.
+    history = memory.history("alice", "s1")
+    history.add_messages([HumanMessage("q1", id="h1")])
+    plan = history._append_plan([HumanMessage("q1", id="h1"), AIMessage("a1", id="a1")])
+    step = next(plan)
+    first = memory._backend.execute(*step)
+    again = memory._backend.execute(*step)
+    kept = [v.decode() if isinstance(v, bytes) else v for v in (first[3], again[3])]
+    assert kept == ["01", "01"]
+    assert [int(v) for v in again[:2]] == [int(v) for v in first[:2]]
+    assert _texts(history.messages) == ["q1", "a1"]

@@ -727,8 +727,14 @@ def _load_embeddings(ctx: click.Context, spec: str) -> Embeddings:
 @click.option(
     "--batch-size", type=click.IntRange(min=1), default=256, show_default=True, help="Texts per embedding call."
 )
+@click.option(
+    "--verify",
+    is_flag=True,
+    help="Also re-embed messages whose vector was not made from their own text (repairs vectors that "
+    "reindex of version 0.1.0 gave to the wrong messages; reads every message).",
+)
 @click.pass_context
-def reindex(ctx: click.Context, spec: str, batch_size: int) -> None:
+def reindex(ctx: click.Context, spec: str, batch_size: int, verify: bool) -> None:
     """Embed every message that has no vector from this embedding model (creating the vector index)."""
     embeddings = _load_embeddings(ctx, spec)
     memory = _settings(ctx).memory(ctx, embeddings)
@@ -737,7 +743,7 @@ def reindex(ctx: click.Context, spec: str, batch_size: int) -> None:
         memory.setup()
     bar = ProgressBar("reindex")
     try:
-        count = memory.reindex(batch_size=batch_size, progress=bar)
+        count = memory.reindex(batch_size=batch_size, progress=bar, verify=verify)
     finally:
         bar.end()
     click.echo(f"embedded {_plural(count, 'message')}")

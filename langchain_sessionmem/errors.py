@@ -283,8 +283,12 @@ def _translate(exc: rex.RedisError | rex.RedisClusterException, url: str) -> Ses
             return ModulesMissingError(_MODULE_HINT.format(url=url, module="RedisJSON"))
         if "unknown command" in low and "'ft." in low:
             return ModulesMissingError(_MODULE_HINT.format(url=url, module="RediSearch"))
-        if "unknown redis command called from script" in low:  # a script names no command
-            return ModulesMissingError(_MODULE_HINT.format(url=url, module="RedisJSON or RediSearch"))
+        if "unknown redis command called from script" in low:  # Redis does not say which command
+            return ModulesMissingError(
+                _MODULE_HINT.format(url=url, module="RedisJSON or RediSearch")
+                + ". A server older than Redis 7.4 (Redis Stack 7.2) fails the same way: the scripts use "
+                "HPEXPIREAT, new in Redis 7.4"
+            )
         # redis-py drops the "OOM" error code: for scripts only "... used memory > 'maxmemory'" is left.
         if low.startswith("oom") or "oom command not allowed" in low or "> 'maxmemory'" in low:
             return RedisOutOfMemoryError(

@@ -125,7 +125,7 @@ def test_redact_url_hides_passwords() -> None:
         (
             rex.ResponseError("Unknown Redis command called from script script: 1f, on @user_script:7."),
             ModulesMissingError,
-            "RedisJSON or RediSearch",
+            "RedisJSON or RediSearch.*older than Redis 7.4",
         ),
         (rex.ResponseError("OOM command not allowed when used memory > 'maxmemory'"), RedisCommandError, "maxmemory"),
         (rex.ResponseError("ERR user_script:1: SESSIONMEM_ID_COLLISION user"), IdCollisionError, "refused"),

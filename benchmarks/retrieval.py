@@ -528,16 +528,16 @@ def query(
 def breakdown(memory: RedisSessionMemory, sim: dict[str, Any], users: list[str], n: int) -> dict[str, float]:
     """Where the time of a similarity retriever call goes (medians over n calls, ms): each plan
     step is timed at the backend; LangChain's share is invoke() minus the bare plan run."""
-    from langchain_sessionmem._steps import drive
+    from langchain_sessionmem._ops.steps import drive
 
     backend = memory._backend
     original = backend.execute
     steps: list[float] = []
 
-    def timing(*step: Any) -> Any:
+    def timing(step: Any) -> Any:
         t0 = time.perf_counter()
         try:
-            return original(*step)
+            return original(step)
         finally:
             steps.append((time.perf_counter() - t0) * 1e3)
 

@@ -7,26 +7,42 @@ is planned by the same pure functions, and every reply is decoded by the same co
 from __future__ import annotations
 
 import asyncio
-import enum
+import hashlib
 import os
 import random
 import time
 import weakref
 from collections.abc import Awaitable, Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from langchain_core.embeddings import Embeddings
-from redis.commands.core import AsyncScript, Script
+from redis.exceptions import NoScriptError
 
 from langchain_sessionmem import _cluster
 from langchain_sessionmem._cache import ReadCache
 from langchain_sessionmem._loops import AsyncClients
-from langchain_sessionmem._scripts import ALL as SCRIPTS
-from langchain_sessionmem._steps import Plan
+from langchain_sessionmem._lua import source
+from langchain_sessionmem._ops.steps import (
+    Chat,
+    Command,
+    EmbedDocuments,
+    EmbedQuery,
+    OnNode,
+    Pipeline,
+    Plan,
+    Primaries,
+    Rerank,
+    Script,
+    Step,
+    adrive,
+    drive,
+)
+from langchain_sessionmem._ops.target import ServerFacts, Store
 from langchain_sessionmem.config import SessionMemConfig
 from langchain_sessionmem.encryption import ContentEncryption
 from langchain_sessionmem.errors import (
     ConfigError,
+    RedisCommandError,
     RedisUnavailableError,
     SlotMigratingError,
     check_url,
@@ -34,25 +50,13 @@ from langchain_sessionmem.errors import (
     translate_redis_errors,
 )
 
+T = TypeVar("T")
 DEFAULT_URL = "redis://localhost:6379/0"
 _NOT_RETRIED = frozenset({"FT.CREATE", "FT.DROPINDEX", "FT.ALTER"})  # a replay would fail or undo
 # A server without RedisJSON would answer every read script with "no messages" (the scripts only
 # touch JSON keys that exist): before the first script on a connection pool, one probe whose
 # unknown-command error becomes ModulesMissingError. Pools are weakly held, so nothing leaks.
 _PROBED: weakref.WeakSet[Any] = weakref.WeakSet()
-
-
-class Op(enum.Enum):
-    """Steps of a plan (see _steps.py) other than a plain Redis command tuple."""
-
-    EMBED_DOCUMENTS = "embed_documents"  # (Op, texts) -> list of vectors
-    EMBED_QUERY = "embed_query"  # (Op, text) -> vector
-    SCRIPT = "script"  # (Op, name, keys, args) -> reply
-    PIPELINE = "pipeline"  # (Op, [command tuples]) -> replies, one round trip
-    CHAT = "chat"  # (Op, chat model, messages) -> the model's reply message
-    PRIMARIES = "primaries"  # (Op,) -> the cluster's primaries, [None] on one server (see _cluster.py)
-    ON_NODE = "on_node"  # (Op, node, command tuple) -> its reply from that primary (None: the server)
-    RERANK = "rerank"  # (Op, document compressor, documents, query) -> documents, best first
 
 
 def _url_of(client: _cluster.SyncClient | _cluster.AsyncClient) -> str:
@@ -66,7 +70,9 @@ def _url_of(client: _cluster.SyncClient | _cluster.AsyncClient) -> str:
 
 
 class Backend:
-    """Owns the clients (created lazily from one URL unless given) and the registered scripts."""
+    """Owns the clients (created lazily from one URL unless given) and carries out plan steps.
+
+    Everything an operation needs besides the clients is in ``store`` (see _ops/target.py)."""
 
     def __init__(
         self,
@@ -79,42 +85,38 @@ class Backend:
     ) -> None:
         if embeddings is not None and not isinstance(embeddings, Embeddings):
             raise ConfigError(f"embeddings must be a langchain_core Embeddings, got {type(embeddings).__name__}")
-        self.embeddings = embeddings
         if encryption is not None and not isinstance(encryption, ContentEncryption):
             raise ConfigError(f"encryption must be a ContentEncryption, got {type(encryption).__name__}")
-        self.encryption = encryption
         if config is not None and not isinstance(config, SessionMemConfig):
             raise ConfigError(f"config must be a SessionMemConfig, got {type(config).__name__}")
-        self.config = config or SessionMemConfig()
-        self.cache = ReadCache(self.config.read_cache_messages)
-        self.may_evict: bool | None = None  # the server's maxmemory policy may evict keys; None: not asked yet
-        self.search_coordinated: bool | None = None  # on a cluster: FT.* spans the shards; None: not asked yet
+        config = config or SessionMemConfig()
         if redis_url is None and client is None and async_client is None:
             redis_url = os.environ.get("REDIS_URL", DEFAULT_URL)
         self._url = None if redis_url is None else check_url(redis_url)
-        self.index_checked = False  # the message index matches this config: setup() or the first search
         self._client = client
         self._owns_client = client is None  # close() closes only what this object made
         self._async_client = async_client
         self._async_clients = AsyncClients(self._url, async_client)  # one per event loop: see _loops.py
-        self._scripts: dict[str, Script] = {}
-        self._ascripts: dict[str, AsyncScript] = {}
+        self._shas: dict[str, str] = {}
         shown = redis_url or _url_of(client or async_client)  # type: ignore[arg-type]
-        self.url = redact_url(shown)
+        if self._url is not None:
+            is_cluster = _cluster.is_cluster_url(self._url)
+        else:
+            is_cluster = _cluster.is_cluster_client(client or async_client)
+        facts = ServerFacts(redact_url(shown), is_cluster)
+        self.store = Store(config, facts, embeddings, encryption, ReadCache(config.read_cache_messages))
 
-    def policy_plan(self) -> Plan[str | None]:
-        """Ask the server's ``maxmemory-policy`` once (None when INFO is refused) and note whether
-        it may evict keys: anything but ``noeviction``, or unknown."""
-        try:
-            if self.is_cluster:  # every primary's
-                policy: str | None = yield from _cluster.policy_plan()
-            else:
-                info = yield ("INFO", "memory")
-                policy = str(info.get("maxmemory_policy", "noeviction"))
-        except Exception:  # a refused probe only makes reads check more
-            policy = None
-        self.may_evict = policy != "noeviction"
-        return policy
+    @property
+    def config(self) -> SessionMemConfig:
+        return self.store.config
+
+    @property
+    def url(self) -> str:
+        return self.store.facts.url
+
+    @property
+    def is_cluster(self) -> bool:
+        return self.store.facts.is_cluster
 
     @property
     def client(self) -> _cluster.SyncClient:
@@ -132,13 +134,6 @@ class Backend:
         """The async client of the running event loop."""
         return self._async_clients.current()
 
-    @property
-    def is_cluster(self) -> bool:
-        """Talking to a Redis Cluster through cluster clients (known without I/O)."""
-        if self._url is not None:
-            return _cluster.is_cluster_url(self._url)
-        return _cluster.is_cluster_client(self._client or self._async_client)
-
     def errors(self) -> Any:
         """Context manager translating redis errors; the same for sync and async calls."""
         return translate_redis_errors(self.url)
@@ -148,15 +143,15 @@ class Backend:
     # write recognises its own replay), and so is every command but the index writes below. A
     # dropped connection or a timeout is retried config.retries times, with growing, jittered pauses.
 
-    def _delays(self, steps: Sequence[Sequence[Any]]) -> Iterator[float]:
-        if any(str(cmd[0]).upper() in _NOT_RETRIED for cmd in steps):
+    def _delays(self, steps: Sequence[Command | Script]) -> Iterator[float]:
+        if any(isinstance(s, Command) and s.name in _NOT_RETRIED for s in steps):
             return
         pause = self.config.retry_backoff_seconds
         for _ in range(self.config.retries):
             yield min(pause, 2.0) * random.uniform(0.5, 1.0)
             pause *= 2
 
-    def _send(self, steps: Sequence[Sequence[Any]], send: Callable[[], Any]) -> Any:
+    def _send(self, steps: Sequence[Command | Script], send: Callable[[], Any]) -> Any:
         delays, moving = self._delays(steps), _cluster.migration_delays(self.config.slot_migration_wait_seconds)
         while True:
             try:
@@ -168,7 +163,7 @@ class Backend:
                     raise
                 time.sleep(pause)
 
-    async def _asend(self, steps: Sequence[Sequence[Any]], send: Callable[[], Awaitable[Any]]) -> Any:
+    async def _asend(self, steps: Sequence[Command | Script], send: Callable[[], Awaitable[Any]]) -> Any:
         delays, moving = self._delays(steps), _cluster.migration_delays(self.config.slot_migration_wait_seconds)
         while True:
             try:
@@ -180,102 +175,185 @@ class Backend:
                     raise
                 await asyncio.sleep(pause)
 
-    def _unprobed(self, client: Any) -> Any:
-        """The connection pool of ``client`` if no script has run on it yet, else None."""
-        pool = getattr(client, "connection_pool", client)
-        return None if pool in _PROBED else pool
+    # -- scripts: EVALSHA, loading a script only where the server answers NOSCRIPT ----------------
 
-    def run(self, name: str, keys: Sequence[str], args: Sequence[Any]) -> Any:
-        if (pool := self._unprobed(self.client)) is not None:
-            self.command("JSON.TYPE", f"{self.config.key_prefix}probe")
-            _PROBED.add(pool)
-        script = self._scripts.get(name)
-        if script is None:
-            script = self._scripts[name] = self.client.register_script(SCRIPTS[name])
-        return self._send((), lambda: script(keys=list(keys), args=list(args)))
+    def _probe(self, client: Any) -> Command | None:
+        """A server without RedisJSON would answer every read script with "no messages": before the
+        first script on a connection pool, one JSON command, whose unknown-command error becomes
+        ModulesMissingError. (None when this client's pool was probed.)"""
+        return None if self._pool(client) in _PROBED else Command("JSON.TYPE", f"{self.config.key_prefix}probe")
 
-    async def arun(self, name: str, keys: Sequence[str], args: Sequence[Any]) -> Any:
-        client = self.async_client
-        if (pool := self._unprobed(client)) is not None:
-            await self.acommand("JSON.TYPE", f"{self.config.key_prefix}probe")
-            _PROBED.add(pool)
-        script = self._ascripts.get(name)
-        if script is None:
-            script = self._ascripts[name] = client.register_script(SCRIPTS[name])
-        return await self._asend((), lambda: script(keys=list(keys), args=list(args), client=client))
+    @staticmethod
+    def _pool(client: Any) -> Any:
+        return getattr(client, "connection_pool", client)
 
-    def command(self, *args: Any) -> Any:
-        return self._send([args], lambda: self.client.execute_command(*args))  # type: ignore[no-untyped-call]
+    def _sha(self, name: str) -> str:
+        sha = self._shas.get(name)
+        if sha is None:
+            sha = self._shas[name] = hashlib.sha1(source(name).encode()).hexdigest()  # noqa: S324 - Redis' script id
+        return sha
 
-    async def acommand(self, *args: Any) -> Any:
-        return await self._asend([args], lambda: self.async_client.execute_command(*args))
+    def _evalsha(self, step: Script) -> tuple[Any, ...]:
+        return ("EVALSHA", self._sha(step.name), len(step.keys), *step.keys, *step.args)
 
-    def pipeline(self, cmds: Sequence[Sequence[Any]]) -> list[Any]:
+    def _raw(self, step: Command | Script) -> tuple[Any, ...]:
+        return self._evalsha(step) if isinstance(step, Script) else step.args
+
+    def _batch(self, steps: Sequence[Command | Script]) -> list[Any]:
+        """Send ``steps`` in one pipeline; scripts the server does not hold are loaded and sent again."""
+
         def send() -> list[Any]:
             pipe = self.client.pipeline(transaction=False)
-            for cmd in cmds:
-                pipe.execute_command(*cmd)
-            return pipe.execute()
+            for step in steps:
+                pipe.execute_command(*self._raw(step))
+            return _raise_first(pipe.execute(raise_on_error=False))
 
-        return self._send(cmds, send)  # type: ignore[no-any-return]
+        replies: list[Any] = self._send(steps, send)
+        if missing := _noscript(steps, replies):
+            for name in {steps[i].name for i in missing}:
+                self._load(name)
+            for i, reply in zip(missing, self._batch([steps[i] for i in missing]), strict=True):
+                replies[i] = reply
+        return replies
 
-    async def apipeline(self, cmds: Sequence[Sequence[Any]]) -> list[Any]:
+    async def _abatch(self, steps: Sequence[Command | Script]) -> list[Any]:
+        client = self.async_client
+
         async def send() -> list[Any]:
-            pipe = self.async_client.pipeline(transaction=False)
-            for cmd in cmds:
-                pipe.execute_command(*cmd)
-            return await pipe.execute()
+            pipe = client.pipeline(transaction=False)
+            for step in steps:
+                pipe.execute_command(*self._raw(step))
+            return _raise_first(await pipe.execute(raise_on_error=False))
 
-        return await self._asend(cmds, send)  # type: ignore[no-any-return]
+        replies: list[Any] = await self._asend(steps, send)
+        if missing := _noscript(steps, replies):
+            for name in {steps[i].name for i in missing}:
+                await self._aload(client, name)
+            for i, reply in zip(missing, await self._abatch([steps[i] for i in missing]), strict=True):
+                replies[i] = reply
+        return replies
 
-    def _embedder(self) -> Embeddings:
-        if self.embeddings is None:
-            raise ConfigError(
-                "this operation needs embeddings: pass RedisSessionMemory(..., embeddings=YourEmbeddings())"
+    def _load(self, name: str) -> None:
+        self._send((), lambda: self.client.script_load(source(name)))
+
+    async def _aload(self, client: _cluster.AsyncClient, name: str) -> None:
+        await self._asend((), lambda: client.script_load(source(name)))
+
+    def _script(self, step: Script) -> Any:
+        if (probe := self._probe(self.client)) is not None:
+            self._command(probe)
+            _PROBED.add(self._pool(self.client))
+        try:
+            return self._send((step,), lambda: self.client.execute_command(*self._evalsha(step)))  # type: ignore[no-untyped-call]
+        except RedisCommandError as exc:
+            if not isinstance(exc.__cause__, NoScriptError):
+                raise
+        self._load(step.name)
+        return self._send((step,), lambda: self.client.execute_command(*self._evalsha(step)))  # type: ignore[no-untyped-call]
+
+    async def _ascript(self, step: Script) -> Any:
+        client = self.async_client
+        if (probe := self._probe(client)) is not None:
+            await self._acommand(probe)
+            _PROBED.add(self._pool(client))
+        try:
+            return await self._asend((step,), lambda: client.execute_command(*self._evalsha(step)))
+        except RedisCommandError as exc:
+            if not isinstance(exc.__cause__, NoScriptError):
+                raise
+        await self._aload(client, step.name)
+        return await self._asend((step,), lambda: client.execute_command(*self._evalsha(step)))
+
+    def _command(self, step: Command) -> Any:
+        return self._send([step], lambda: self.client.execute_command(*step.args))  # type: ignore[no-untyped-call]
+
+    async def _acommand(self, step: Command) -> Any:
+        return await self._asend([step], lambda: self.async_client.execute_command(*step.args))
+
+    def _on_node(self, step: OnNode) -> Any:
+        if step.node is None:
+            return self._command(step.command)
+        client, args = self.client, step.command.args
+
+        def send() -> Any:
+            return client.execute_command(*args, target_nodes=step.node)  # type: ignore[no-untyped-call]
+
+        try:
+            return _cluster.one_reply(step.node, self._send([step.command], send))
+        except SlotMigratingError:
+            raise
+        except RedisUnavailableError as exc:
+            raise _cluster.unreachable(step.node, args, exc) from exc
+
+    async def _aon_node(self, step: OnNode) -> Any:
+        if step.node is None:
+            return await self._acommand(step.command)
+        client, args = self.async_client, step.command.args
+        try:
+            return _cluster.one_reply(
+                step.node,
+                await self._asend([step.command], lambda: client.execute_command(*args, target_nodes=step.node)),
             )
-        return self.embeddings
+        except SlotMigratingError:
+            raise
+        except RedisUnavailableError as exc:
+            raise _cluster.unreachable(step.node, args, exc) from exc
 
-    def execute(self, *step: Any) -> Any:
+    # -- the one dispatch of plan steps ---------------------------------------------------------
+
+    def execute(self, step: Step) -> Any:
         """Carry out one plan step with the sync client."""
-        op = step[0]
-        if op is Op.EMBED_DOCUMENTS:
-            return self._embedder().embed_documents(step[1])
-        if op is Op.EMBED_QUERY:
-            return self._embedder().embed_query(step[1])
-        if op is Op.SCRIPT:
-            return self.run(step[1], step[2], step[3])
-        if op is Op.CHAT:
-            return step[1].invoke(step[2])
-        if op is Op.RERANK:
-            return step[1].compress_documents(step[2], step[3])
-        if op is Op.PIPELINE:
-            return self.pipeline(step[1])
-        if op is Op.PRIMARIES:
-            return _cluster.primaries(self.client)
-        if op is Op.ON_NODE:
-            return _cluster.on_node(self, step[1], step[2])
-        return self.command(*step)
+        match step:
+            case Command():
+                return self._command(step)
+            case Script():
+                return self._script(step)
+            case Pipeline():
+                return self._batch(step.steps)
+            case EmbedDocuments():
+                return self.store.embedder().embed_documents(list(step.texts))
+            case EmbedQuery():
+                return self.store.embedder().embed_query(step.text)
+            case Chat():
+                return step.model.invoke(list(step.messages))
+            case Rerank():
+                return step.compressor.compress_documents(list(step.documents), step.query)
+            case Primaries():
+                return _cluster.primaries(self.client)
+            case OnNode():
+                return self._on_node(step)
+        raise TypeError(f"not a plan step: {step!r}")
 
-    async def aexecute(self, *step: Any) -> Any:
+    async def aexecute(self, step: Step) -> Any:
         """Carry out one plan step with the async client (native asyncio, no threads)."""
-        op = step[0]
-        if op is Op.EMBED_DOCUMENTS:
-            return await self._embedder().aembed_documents(step[1])
-        if op is Op.EMBED_QUERY:
-            return await self._embedder().aembed_query(step[1])
-        if op is Op.SCRIPT:
-            return await self.arun(step[1], step[2], step[3])
-        if op is Op.CHAT:
-            return await step[1].ainvoke(step[2])
-        if op is Op.RERANK:
-            return await step[1].acompress_documents(step[2], step[3])
-        if op is Op.PIPELINE:
-            return await self.apipeline(step[1])
-        if op is Op.PRIMARIES:
-            return await _cluster.aprimaries(self.async_client)
-        if op is Op.ON_NODE:
-            return await _cluster.aon_node(self, step[1], step[2])
-        return await self.acommand(*step)
+        match step:
+            case Command():
+                return await self._acommand(step)
+            case Script():
+                return await self._ascript(step)
+            case Pipeline():
+                return await self._abatch(step.steps)
+            case EmbedDocuments():
+                return await self.store.embedder().aembed_documents(list(step.texts))
+            case EmbedQuery():
+                return await self.store.embedder().aembed_query(step.text)
+            case Chat():
+                return await step.model.ainvoke(list(step.messages))
+            case Rerank():
+                return await step.compressor.acompress_documents(list(step.documents), step.query)
+            case Primaries():
+                return await _cluster.aprimaries(self.async_client)
+            case OnNode():
+                return await self._aon_node(step)
+        raise TypeError(f"not a plan step: {step!r}")
+
+    def run(self, plan: Plan[T]) -> T:
+        """Run ``plan`` to its result with the sync client."""
+        return drive(plan, self.execute)
+
+    async def arun(self, plan: Plan[T]) -> T:
+        """Run ``plan`` to its result with the async client of the running loop."""
+        return await adrive(plan, self.aexecute)
 
     def close(self) -> None:
         """Close the clients this object made (the sync one, and the async one of every loop)."""
@@ -287,3 +365,20 @@ class Backend:
         if self._client is not None and self._owns_client:
             self._client.close()
         await self._async_clients.aclose()
+
+
+def _noscript(steps: Sequence[Command | Script], replies: list[Any]) -> list[int]:
+    """Positions of the scripts the server did not hold (nothing ran for them)."""
+    return [
+        i
+        for i, (step, reply) in enumerate(zip(steps, replies, strict=True))
+        if isinstance(step, Script) and isinstance(reply, NoScriptError)
+    ]
+
+
+def _raise_first(replies: list[Any]) -> list[Any]:
+    """The replies of a pipeline, or the first error among them but NOSCRIPT (handled by the caller)."""
+    for reply in replies:
+        if isinstance(reply, Exception) and not isinstance(reply, NoScriptError):
+            raise reply
+    return replies

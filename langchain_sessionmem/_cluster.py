@@ -6,13 +6,13 @@
   so the history path needs nothing more: one user's operations stay in one slot.
 - **Slots in motion.** While a slot is being migrated, a script that touches a key it did not
   declare is refused (Redis 7.4: "undeclared keys were accessed during rehashing of the slot").
-  Every script first touches a key that never exists (see ``_scripts._PRELUDE``), so it is refused
+  Every script first touches a key that never exists (see ``_lua/prelude.lua``), so it is refused
   before it read or wrote anything; the refusal is translated to ``SlotMigratingError`` and the
   backend sends the call again, with short pauses, for up to
   ``SessionMemConfig.slot_migration_wait_seconds``.
 - **Fan-out.** Whole-keyspace operations (``list_users``, a full export, ``stats``) SCAN every
-  primary. A plan asks ``(Op.PRIMARIES,)`` for the primaries (``[None]`` on a single server) and
-  runs a command on one with ``(Op.ON_NODE, node, command)``. An unreachable primary raises
+  primary. A plan asks ``Primaries()`` for the primaries (``[None]`` on a single server) and
+  runs a command on one with ``OnNode(node, Command(...))``. An unreachable primary raises
   ``RedisUnavailableError`` naming it; a reshard during the scan raises ``SlotMigratingError``:
   never a partial answer.
 - **Search.** RediSearch 2.x of Redis Stack has no cluster coordinator: each shard indexes its own
@@ -27,7 +27,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import redis
 import redis.asyncio as aredis
@@ -35,7 +35,8 @@ from redis.asyncio.cluster import RedisCluster as AsyncRedisCluster
 from redis.cluster import RedisCluster
 from typing_extensions import TypeIs
 
-from langchain_sessionmem._steps import Plan
+from langchain_sessionmem._ops.steps import Command, OnNode, Plan, Primaries
+from langchain_sessionmem._ops.target import ServerFacts
 from langchain_sessionmem.errors import (
     ClusterClientError,
     ModulesMissingError,
@@ -45,14 +46,11 @@ from langchain_sessionmem.errors import (
     SlotMigratingError,
 )
 
-if TYPE_CHECKING:
-    from langchain_sessionmem._backend import Backend
-
 SyncClient = redis.Redis | RedisCluster
 AsyncClient = aredis.Redis | AsyncRedisCluster
 
 _SCHEMES = {"redis+cluster": "redis", "rediss+cluster": "rediss"}
-_COORDINATOR_PROBES = (("SEARCH.CLUSTERINFO",), ("FT.CLUSTERINFO",))
+_COORDINATOR_PROBES = (Command("SEARCH.CLUSTERINFO"), Command("FT.CLUSTERINFO"))
 
 
 def is_cluster_url(url: str | None) -> bool:
@@ -110,40 +108,16 @@ async def aprimaries(client: AsyncClient) -> list[Any]:
     return [None]
 
 
-def _one(node: Any, reply: Any) -> Any:
+def one_reply(node: Any, reply: Any) -> Any:
     """redis-py answers some commands (SCAN) with ``{node name: reply}`` even for one target node."""
     return reply[node.name] if isinstance(reply, dict) and list(reply) == [node.name] else reply
 
 
-def _unreachable(node: Any, cmd: tuple[Any, ...], exc: RedisUnavailableError) -> RedisUnavailableError:
+def unreachable(node: Any, cmd: tuple[Any, ...], exc: RedisUnavailableError) -> RedisUnavailableError:
     return RedisUnavailableError(
         f"cluster primary {node.name} did not answer {cmd[0]}: {exc}. An answer without that primary's keys "
         "would be partial, so none is given: bring the node (or its replica) back and call again"
     )
-
-
-def on_node(backend: Backend, node: Any, cmd: tuple[Any, ...]) -> Any:
-    if node is None:
-        return backend.command(*cmd)
-    client = backend.client
-    try:
-        return _one(node, backend._send([cmd], lambda: client.execute_command(*cmd, target_nodes=node)))  # type: ignore[no-untyped-call]
-    except SlotMigratingError:
-        raise
-    except RedisUnavailableError as exc:
-        raise _unreachable(node, cmd, exc) from exc
-
-
-async def aon_node(backend: Backend, node: Any, cmd: tuple[Any, ...]) -> Any:
-    if node is None:
-        return await backend.acommand(*cmd)
-    client = backend.async_client
-    try:
-        return _one(node, await backend._asend([cmd], lambda: client.execute_command(*cmd, target_nodes=node)))
-    except SlotMigratingError:
-        raise
-    except RedisUnavailableError as exc:
-        raise _unreachable(node, cmd, exc) from exc
 
 
 # -- plans -----------------------------------------------------------------------------------------
@@ -171,7 +145,7 @@ def _myself_slots(reply: Any) -> str:
 
 def _not_a_cluster_node_plan() -> Plan[None]:
     """Raise ClusterClientError when a plain client talks to a cluster node (one INFO)."""
-    info = yield ("INFO", "cluster")
+    info = yield Command("INFO", "cluster")
     if str(info.get("cluster_enabled", 0)) == "1":
         raise ClusterClientError(
             "this Redis is a Redis Cluster node: a plain client reaches only that node's slots. Use a "
@@ -182,28 +156,26 @@ def _not_a_cluster_node_plan() -> Plan[None]:
 
 def topology_plan() -> Plan[Topology]:
     """The primaries and their slots; on a single server ``[None]``, after checking it is one."""
-    from langchain_sessionmem._backend import Op
 
-    nodes = yield (Op.PRIMARIES,)
+    nodes = yield Primaries()
     if nodes == [None]:
         yield from _not_a_cluster_node_plan()
     slots = []
     for node in nodes:
         if node is not None:
-            slots.append(_myself_slots((yield (Op.ON_NODE, node, ("CLUSTER", "NODES")))))
+            slots.append(_myself_slots((yield OnNode(node, Command("CLUSTER", "NODES")))))
     return Topology(nodes, tuple(slots))
 
 
 def scan_plan(match: str, count: int, page: Any) -> Plan[None]:
     """SCAN every primary for keys matching ``match``; ``page(keys)`` is a plan run on each batch.
     A slot moving during the scan could hide keys from it: then SlotMigratingError, no answer."""
-    from langchain_sessionmem._backend import Op
 
     before = yield from topology_plan()
     for node in before.nodes:
         cursor: Any = 0
         while True:
-            cursor, keys = yield (Op.ON_NODE, node, ("SCAN", cursor, "MATCH", match, "COUNT", count))
+            cursor, keys = yield OnNode(node, Command("SCAN", cursor, "MATCH", match, "COUNT", count))
             if isinstance(cursor, dict):  # redis-py's cluster client: {node name: cursor}
                 (cursor,) = cursor.values()
             if keys:
@@ -219,19 +191,18 @@ def scan_plan(match: str, count: int, page: Any) -> Plan[None]:
             )
 
 
-def setup_plan(backend: Backend) -> Plan[tuple[bool, str | None]]:
+def setup_plan(facts: ServerFacts) -> Plan[tuple[bool, str | None]]:
     """Cluster part of ``setup()``: (is a cluster, worst maxmemory-policy of its primaries).
 
     On a single server only checks that it is not a cluster node reached by a plain client. On a
     cluster: both modules on every primary, each one's eviction policy, and search coordination."""
-    from langchain_sessionmem._backend import Op
 
-    if not backend.is_cluster:
+    if not facts.is_cluster:
         yield from _not_a_cluster_node_plan()
         return False, None
     topology = yield from topology_plan()
     for node in topology.nodes:
-        modules = yield (Op.ON_NODE, node, ("INFO", "modules"))
+        modules = yield OnNode(node, Command("INFO", "modules"))
         names = {str(m.get("name", "")).lower() for m in modules.get("modules", [])}
         for module, name in (("RedisJSON", "rejson"), ("RediSearch", "search")):
             if name not in names:
@@ -240,48 +211,46 @@ def setup_plan(backend: Backend) -> Plan[tuple[bool, str | None]]:
                     "on every node (Redis Stack or Redis 8)"
                 )
     policy = yield from policy_plan(topology)
-    backend.may_evict = policy != "noeviction"
-    yield from search_plan(backend, topology)
+    facts.may_evict = policy != "noeviction"
+    yield from search_plan(facts, topology)
     return True, policy
 
 
 def policy_plan(topology: Topology | None = None) -> Plan[str]:
     """The ``maxmemory-policy`` of the primaries: the first that is not ``noeviction``, if any."""
-    from langchain_sessionmem._backend import Op
 
     if topology is None:
         topology = yield from topology_plan()
     policies = []
     for node in topology.nodes:
-        memory = yield (Op.ON_NODE, node, ("INFO", "memory"))
+        memory = yield OnNode(node, Command("INFO", "memory"))
         policies.append(str(memory.get("maxmemory_policy", "noeviction")))
     return next((p for p in policies if p != "noeviction"), "noeviction")
 
 
-def search_plan(backend: Backend, topology: Topology | None = None) -> Plan[None]:
+def search_plan(facts: ServerFacts, topology: Topology | None = None) -> Plan[None]:
     """Raise SearchUnavailableError on a cluster whose RediSearch does not search across shards
     (asked once per memory; nothing is sent on a single server)."""
-    from langchain_sessionmem._backend import Op
 
-    if not backend.is_cluster or backend.search_coordinated:
+    if not facts.is_cluster or facts.search_coordinated:
         return
-    if backend.search_coordinated is None:
+    if facts.search_coordinated is None:
         if topology is None:
             topology = yield from topology_plan()
         coordinated = False
         for probe in _COORDINATOR_PROBES:
             try:
-                yield (Op.ON_NODE, topology.nodes[0], probe)
+                yield OnNode(topology.nodes[0], probe)
             except (RedisCommandError, ModulesMissingError) as exc:  # FT.* unknown reads as a missing module
                 if "unknown command" not in str(exc.__cause__ or exc).lower():
                     raise
                 continue
             coordinated = True
             break
-        backend.search_coordinated = coordinated
-    if not backend.search_coordinated:
+        facts.search_coordinated = coordinated
+    if not facts.search_coordinated:
         raise SearchUnavailableError(
-            f"the Redis Cluster at {backend.url} runs RediSearch without a cluster coordinator (Redis Stack 7.x): "
+            f"the Redis Cluster at {facts.url} runs RediSearch without a cluster coordinator (Redis Stack 7.x): "
             "each shard would index only its own messages, so a search would miss the others. The chat history "
             "(reads, writes, sessions, windows, summaries, export) works on this cluster; search and retrieval "
             "need one of: Redis 8 or later (its Query Engine coordinates FT.* across shards), Redis Software / "

@@ -1,6 +1,6 @@
 """Export and import of users, sessions and messages as JSONL records (see _records.py).
 
-Both are plans (see _steps.py), so the sync and async APIs share them. Export pages through a
+Both are plans (see _ops/steps.py), so the sync and async APIs share them. Export pages through a
 user's sessions and each session's messages (500 at a time), so memory use does not grow with
 the data; import appends in batches through the same script as ``add_messages``, keeping the
 original timestamps, titles, metadata, instructions and summaries.
@@ -19,13 +19,11 @@ from typing import TYPE_CHECKING, Any, Literal, TextIO
 from langchain_core.messages import BaseMessage, SystemMessage
 
 from langchain_sessionmem import _records as rec
-from langchain_sessionmem._backend import Op
 from langchain_sessionmem._cluster import scan_plan, search_plan
 from langchain_sessionmem._codec import decode_seq, decode_stored, reseal_doc, seal_text, sealed_with
 from langchain_sessionmem._keys import UserKeys, glob_escape, parse_message_key
-from langchain_sessionmem._scripts import PUT_VECTORS
+from langchain_sessionmem._ops.steps import Command, EmbedDocuments, Pipeline, Plan, Script
 from langchain_sessionmem._search import parse_search
-from langchain_sessionmem._steps import Plan
 from langchain_sessionmem._vectors import embed_text, fingerprint, pack, text_digest
 from langchain_sessionmem.errors import ConcurrentUpdateError, ConfigError, InvalidRecordError
 from langchain_sessionmem.history import summary_message
@@ -98,7 +96,7 @@ def users_plan(memory: RedisSessionMemory, page: int = 1000) -> Plan[list[str]]:
     users: set[str] = set()
 
     def found(keys: list[Any]) -> Plan[None]:
-        for uid in (yield (Op.PIPELINE, [("HGET", k, "uid") for k in keys])):
+        for uid in (yield Pipeline([Command("HGET", k, "uid") for k in keys])):
             if uid is not None:
                 users.add(uid.decode("utf-8") if isinstance(uid, bytes) else str(uid))
 
@@ -121,7 +119,7 @@ def export_plan(
     for uid in users:
         instructions = yield from memory._get_instructions_plan(uid, None)
         if session_id is not None:
-            row = yield (Op.SCRIPT, *memory._session_call(uid, session_id))
+            row = yield memory._session_call(uid, session_id)
             sessions: list[SessionInfo] = [memory._info(uid, row)] if row else []
             if not sessions:
                 continue
@@ -134,7 +132,7 @@ def export_plan(
         total += sum(s.message_count for s in sessions)
         for info in sessions:
             history = memory.history(uid, info.session_id)
-            state = history._snap((yield (Op.SCRIPT, *history._read_call(0, flags="s"))))
+            state = history._snap((yield history._read_call(0, flags="s")))
             sink(
                 rec.session_record(
                     uid,
@@ -150,7 +148,7 @@ def export_plan(
             n_sessions += 1
             after = 0
             while True:
-                page = history._snap((yield (Op.SCRIPT, *history._read_call(after=after, limit=PAGE))))
+                page = history._snap((yield history._read_call(after=after, limit=PAGE)))
                 for raw in page.docs:
                     stored = decode_stored(raw, page.cipher)
                     sink(rec.message_record(uid, info.session_id, stored.seq, stored.timestamp_ms, stored.message))
@@ -167,7 +165,7 @@ def _all_sessions(memory: RedisSessionMemory, user_id: str) -> Plan[list[Session
     out: list[SessionInfo] = []
     cursor = None
     while True:
-        reply = yield (Op.SCRIPT, *memory._list_call(user_id, 200, cursor))
+        reply = yield memory._list_call(user_id, 200, cursor)
         page = memory._page_of(user_id, reply)
         out += page
         cursor = page.next_cursor
@@ -180,7 +178,7 @@ def rotate_plan(memory: RedisSessionMemory, user_id: str) -> Plan[int]:
     (plain ones included); returns how many. Messages never change once written, so resealing a
     page read before cannot lose anything; a summary is rewritten under summarize()'s generation
     check, so a newer one is never overwritten."""
-    encryption = memory._backend.encryption
+    encryption = memory._backend.store.encryption
     if encryption is None:
         raise ConfigError("rotate_encryption() needs RedisSessionMemory(..., encryption=ContentEncryption(...))")
     encryption.ring(user_id, refresh=True)
@@ -188,26 +186,26 @@ def rotate_plan(memory: RedisSessionMemory, user_id: str) -> Plan[int]:
     for info in (yield from _all_sessions(memory, user_id)):
         h = memory.history(user_id, info.session_id)
         cipher = encryption.for_user(user_id)
-        state = h._snap((yield (Op.SCRIPT, *h._read_call(0, flags="s"))))
-        if state.summary is not None and not sealed_with((yield ("HGET", h._keys.meta, "sum")), cipher):
+        state = h._snap((yield h._read_call(0, flags="s")))
+        if state.summary is not None and not sealed_with((yield Command("HGET", h._keys.meta, "sum")), cipher):
             sealed = seal_text(state.summary, h._keys.user.uh, h._keys.sh, cipher)
             tokens = memory.count_tokens([summary_message(state.summary)])
             args = [user_id, info.session_id, state.summary_gen, sealed, state.summary_upto, tokens]
             try:
-                yield (Op.SCRIPT, "set_summary", [h._keys.meta], args)
+                yield Script("set_summary", [h._keys.meta], args)
                 resealed += 1
             except ConcurrentUpdateError:
                 pass  # summarize() or clear() wrote meanwhile, with the current key
         after = 0
         while True:
-            page = h._snap((yield (Op.SCRIPT, *h._read_call(after=after, limit=PAGE))))
+            page = h._snap((yield h._read_call(after=after, limit=PAGE)))
             pairs: list[Any] = []
             for raw in page.docs:
                 after = decode_seq(raw)
                 pairs += reseal_doc(raw, cipher) or ()
             if pairs:
                 args = [user_id, info.session_id, h._keys.message_prefix, *pairs]
-                resealed += yield (Op.SCRIPT, "reseal", [h._keys.meta], args)
+                resealed += yield Script("reseal", [h._keys.meta], args)
             if not page.docs or after >= page.last:
                 break
     return resealed
@@ -247,16 +245,16 @@ def import_plan(
         if kind == "user":
             users.add(record["user_id"])
             if record.get("instructions"):  # an absent default does not erase one already stored
-                yield (Op.SCRIPT, *memory._instructions_call(record["user_id"], record["instructions"], None))
+                yield memory._instructions_call(record["user_id"], record["instructions"], None)
         elif kind == "session":
             uid, sid = record["user_id"], record["session_id"]
             history = memory.history(uid, sid)
-            exists = bool((yield (Op.SCRIPT, *memory._session_call(uid, sid))))
+            exists = bool((yield memory._session_call(uid, sid)))
             if exists and if_exists == "error":
                 raise _exists_error(where, uid, sid)
             skip = exists and if_exists == "skip"
             if exists and if_exists == "replace":
-                yield (Op.SCRIPT, *history._clear_call(drop_session=True))
+                yield history._clear_call(drop_session=True)
             current = _Session(history, record, skip, [])
             users.add(uid)
             n_skipped += skip
@@ -295,7 +293,7 @@ def refuse_existing_plan(memory: RedisSessionMemory, sessions: list[tuple[str, s
     for i in range(0, len(sessions), 1000):
         chunk = sessions[i : i + 1000]
         metas = [memory.history(uid, sid)._keys.meta for uid, sid in chunk]
-        found = yield (Op.PIPELINE, [("EXISTS", key) for key in metas])
+        found = yield Pipeline([Command("EXISTS", key) for key in metas])
         for (uid, sid), n in zip(chunk, found, strict=True):
             if int(n):
                 raise _exists_error("import refused", uid, sid)
@@ -309,7 +307,7 @@ def _settings(memory: RedisSessionMemory, s: _Session, created: bool) -> Plan[No
     fields["itok"] = memory.count_tokens([SystemMessage(instructions)]) if instructions else ""
     if created:
         fields["created"] = r["created_at"]
-    yield (Op.SCRIPT, *memory._set_session_call(s.history.user_id, s.history.session_id, fields))
+    yield memory._set_session_call(s.history.user_id, s.history.session_id, fields)
 
 
 def _meta(memory: RedisSessionMemory, metadata: Any) -> str:
@@ -351,7 +349,7 @@ def _finish(memory: RedisSessionMemory, s: _Session) -> Plan[int]:
         text, h = summary["text"], s.history
         sealed = seal_text(text, h._keys.user.uh, h._keys.sh, h._cipher)
         fields.update({"sum": sealed, "sup": s.upto, "stok": memory.count_tokens([summary_message(text)])})
-    yield (Op.SCRIPT, *memory._set_session_call(s.history.user_id, s.history.session_id, fields))
+    yield memory._set_session_call(s.history.user_id, s.history.session_id, fields)
     return n
 
 
@@ -377,14 +375,14 @@ def reindex_plan(memory: RedisSessionMemory, batch_size: int, progress: Progress
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ConfigError(f"batch_size must be a positive int, got {batch_size!r}")
     cfg = memory.config
-    emb = memory._backend._embedder()  # raises the ConfigError that explains, without embeddings
-    yield from search_plan(memory._backend)  # a cluster without a search coordinator: a typed refusal
+    emb = memory._backend.store.embedder()  # raises the ConfigError that explains, without embeddings
+    yield from search_plan(memory._backend.store.facts)  # a cluster without a search coordinator: a typed refusal
     dims = yield from memory._dims_plan()
     fp = fingerprint(emb, dims, cfg)
     current = yield from memory._vector_index_plan()
     if current != (dims, cfg.vector_dtype, cfg.vector_algorithm):
         if current is not None:
-            yield ("FT.DROPINDEX", cfg.vector_index_name)  # vectors are overwritten below
+            yield Command("FT.DROPINDEX", cfg.vector_index_name)  # vectors are overwritten below
         yield from memory._create_vector_index_plan(dims)
     if not cfg.embed_message_types:
         return 0
@@ -399,11 +397,11 @@ def _row(memory: RedisSessionMemory, key: str, raw: bytes | str, ciphers: dict[s
     is read from the user hash once per user). None: its user was deleted meanwhile."""
     doc = json.loads(raw)
     cipher = None
-    if "enc" in doc and memory._backend.encryption is not None:
+    if "enc" in doc and memory._backend.store.encryption is not None:
         uh = parse_message_key(key)[0]
         if uh not in ciphers:
-            uid = yield ("HGET", UserKeys(memory.config.key_prefix, "", uh).user, "uid")
-            ciphers[uh] = None if uid is None else memory._backend.encryption.for_user(_text(uid))
+            uid = yield Command("HGET", UserKeys(memory.config.key_prefix, "", uh).user, "uid")
+            ciphers[uh] = None if uid is None else memory._backend.store.encryption.for_user(_text(uid))
         cipher = ciphers[uh]
         if cipher is None:
             return None
@@ -419,7 +417,7 @@ def _embed_missing(memory: RedisSessionMemory, fp: str, dims: int, batch: int, p
     done, total, idle = 0, 0, 0
     ciphers: dict[str, Any] = {}
     while idle < 3:  # each batch leaves the result set, so the query always reads its first page
-        reply = yield ("FT.SEARCH", cfg.index_name, query, "LIMIT", 0, batch, "RETURN", 1, "$", "DIALECT", 2)
+        reply = yield Command("FT.SEARCH", cfg.index_name, query, "LIMIT", 0, batch, "RETURN", 1, "$", "DIALECT", 2)
         found, hits = parse_search(reply)
         if not hits:
             break
@@ -443,7 +441,7 @@ def _embed_mismatched(
     """SCAN every message (a search could skip documents, since rewriting one re-indexes it) and
     re-embed those marked with this model whose text digest is missing or is another text's."""
     cfg = memory.config
-    total, _ = parse_search((yield ("FT.SEARCH", cfg.index_name, f"@emb:{{{fp}}}", "LIMIT", 0, 0, "DIALECT", 2)))
+    total, _ = parse_search((yield Command("FT.SEARCH", cfg.index_name, f"@emb:{{{fp}}}", "LIMIT", 0, 0, "DIALECT", 2)))
     match = glob_escape(cfg.key_prefix) + "m:*"
     checked = repaired = 0
     ciphers: dict[str, Any] = {}
@@ -451,7 +449,7 @@ def _embed_mismatched(
     def page(raw_keys: list[Any]) -> Plan[None]:
         nonlocal checked, repaired
         keys = [k.decode() if isinstance(k, bytes) else str(k) for k in raw_keys]
-        docs = yield (Op.PIPELINE, [("JSON.GET", k) for k in keys])
+        docs = yield Pipeline([Command("JSON.GET", k) for k in keys])
         rows = []
         for key, raw in zip(keys, docs, strict=True):
             doc = json.loads(raw) if raw is not None else {}
@@ -475,7 +473,7 @@ def _put_vectors(memory: RedisSessionMemory, fp: str, dims: int, rows: list[_Row
     """Embed the rows' texts in one call and store each vector with the row it was made for."""
     cfg = memory.config
     texts = [r.text for r in rows if r.text]
-    vectors = (yield (Op.EMBED_DOCUMENTS, texts)) if texts else []
+    vectors = (yield EmbedDocuments(texts)) if texts else []
     if len(vectors) != len(texts):
         raise ConfigError(f"the embeddings returned {len(vectors)} vectors for {len(texts)} texts; nothing was stored")
     own = iter(vectors)
@@ -484,9 +482,9 @@ def _put_vectors(memory: RedisSessionMemory, fp: str, dims: int, rows: list[_Row
         uh, sh, seq = parse_message_key(r.key)
         blob = pack(next(own), cfg.vector_dtype, dims) if r.text else ""
         sessions[(uh, sh)] += [seq, r.type, blob, text_digest(r.text) if r.text and not r.sealed else ""]
-    cmds = []
+    cmds: list[Command | Script] = []
     for (uh, sh), args in sessions.items():
         user = UserKeys(cfg.key_prefix, "", uh)  # only key names: the raw id is not needed
         script_args = [user.messages_of(sh), user.vectors_of(sh), uh, sh, fp, *args]
-        cmds.append(("EVAL", PUT_VECTORS, 1, user.meta_of(sh), *script_args))
-    return sum(int(n) for n in (yield (Op.PIPELINE, cmds)))
+        cmds.append(Script("put_vectors", [user.meta_of(sh)], script_args))
+    return sum(int(n) for n in (yield Pipeline(cmds)))

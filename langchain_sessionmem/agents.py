@@ -54,17 +54,15 @@ from langgraph.prebuilt import ToolRuntime
 from langgraph.runtime import Runtime
 from typing_extensions import NotRequired
 
-from langchain_sessionmem._backend import Op
 from langchain_sessionmem._codec import content_text
 from langchain_sessionmem._keys import check_id, session_of_thread
-from langchain_sessionmem._scripts import ALL as SCRIPTS
-from langchain_sessionmem._steps import Plan, adrive, drive
+from langchain_sessionmem._ops.steps import Pipeline, Plan, Script, adrive, drive
 from langchain_sessionmem.errors import ConfigError, InvalidIdError
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
-    from langchain_sessionmem.history import Call, RedisSessionHistory
+    from langchain_sessionmem.history import RedisSessionHistory
     from langchain_sessionmem.memory import RedisSessionMemory
     from langchain_sessionmem.retriever import RedisSessionHistoryRetriever
 
@@ -153,19 +151,17 @@ def _query_of(messages: Sequence[BaseMessage]) -> str:
     return ""
 
 
-def _with_read(append: Plan[Any], read: Call) -> Plan[Any]:
-    """Run an append plan, sending its script together with the ``read`` script call in one pipeline
-    (EVAL, so no script cache round trip): one round trip for both. Returns the append script's reply
-    (None when there was nothing to store) and the read's reply."""
+def _with_read(append: Plan[Any], read: Script) -> Plan[Any]:
+    """Run an append plan, sending its script together with the ``read`` script in one pipeline: one
+    round trip for both. Returns the append script's reply (None when there was nothing to store)
+    and the read's reply."""
     try:
         step = next(append)
-        while step[0] is not Op.SCRIPT:  # the embedding call, if any
+        while not isinstance(step, Script):  # the embedding call, if any
             step = append.send((yield step))
     except StopIteration:  # nothing to store
-        return None, (yield (Op.SCRIPT, *read))
-    _, name, keys, args = step
-    calls = [(name, keys, args), read]
-    replies = yield (Op.PIPELINE, [("EVAL", SCRIPTS[n], len(k), *k, *a) for n, k, a in calls])
+        return None, (yield read)
+    replies = yield Pipeline([step, read])
     try:
         append.send(replies[0])
     except StopIteration:
@@ -179,7 +175,7 @@ def _search_options(memory: RedisSessionMemory, options: Mapping[str, Any], what
     any run stores its input and then fails."""
     out = dict(options)
     if memory.embeddings is None:
-        if memory._backend.encryption is not None:
+        if memory._backend.store.encryption is not None:
             raise ConfigError(
                 f"{what} cannot search an encrypted memory without embeddings: encrypted text has no full-text "
                 "index. Pass embeddings= to RedisSessionMemory (recall then searches by similarity), or turn it "

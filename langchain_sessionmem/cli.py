@@ -46,10 +46,9 @@ from langchain_core.messages import (
 )
 from redis.connection import parse_url
 
-from langchain_sessionmem._backend import Op
 from langchain_sessionmem._cluster import is_cluster_url, node_url, search_plan
 from langchain_sessionmem._codec import content_text
-from langchain_sessionmem._steps import drive
+from langchain_sessionmem._ops.steps import Command, OnNode, Primaries, call
 from langchain_sessionmem._transfer import ProgressBar
 from langchain_sessionmem.config import SessionMemConfig
 from langchain_sessionmem.encryption import ContentEncryption, KeyProvider
@@ -624,11 +623,11 @@ def _decoded(value: Any) -> Any:
 def _index_docs(memory: RedisSessionMemory, index: str) -> str:
     """``<n> docs`` of an index from FT.INFO (RESP2 or RESP3), or ``missing``."""
     try:
-        drive(search_plan(memory._backend), memory._backend.execute)
+        memory._backend.run(search_plan(memory._backend.store.facts))
     except SearchUnavailableError:
         return "n/a (Redis Cluster without a search coordinator)"
     try:
-        reply = _decoded(memory._backend.command("FT.INFO", index))
+        reply = _decoded(memory._backend.run(call(Command("FT.INFO", index))))
     except IndexMissingError:
         return "missing"
     info = reply if isinstance(reply, dict) else {str(reply[i]): reply[i + 1] for i in range(0, len(reply) - 1, 2)}
@@ -641,7 +640,8 @@ def _index_docs(memory: RedisSessionMemory, index: str) -> str:
 def _used_memory(memory: RedisSessionMemory) -> str:
     """The server's ``used_memory_human``; on a Redis Cluster the sum over every primary."""
     backend = memory._backend
-    infos = [_decoded(backend.execute(Op.ON_NODE, node, ("INFO", "memory"))) for node in backend.execute(Op.PRIMARIES)]
+    nodes = backend.run(call(Primaries()))
+    infos = [_decoded(backend.run(call(OnNode(node, Command("INFO", "memory"))))) for node in nodes]
     if len(infos) == 1:
         return str(infos[0].get("used_memory_human", "?")) if isinstance(infos[0], dict) else "?"
     total = sum(int(info.get("used_memory", 0)) for info in infos)

@@ -17,7 +17,7 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from redis.asyncio.cluster import RedisCluster as AsyncRedisCluster
 from redis.cluster import RedisCluster
 
-from langchain_sessionmem._backend import Backend, Op
+from langchain_sessionmem._backend import Backend
 from langchain_sessionmem._cache import Cached, ReadCache, State, hint, state_of
 from langchain_sessionmem._codec import (
     add_text_field,
@@ -30,8 +30,9 @@ from langchain_sessionmem._codec import (
     seal_text,
 )
 from langchain_sessionmem._keys import SessionKeys, check_id, message_id_digest
+from langchain_sessionmem._ops.server import policy_plan
+from langchain_sessionmem._ops.steps import Chat, EmbedDocuments, Plan, Script, adrive, call, drive
 from langchain_sessionmem._search import context_text
-from langchain_sessionmem._steps import Plan, adrive, drive
 from langchain_sessionmem._tokens import message_tokens, text_counter
 from langchain_sessionmem._vectors import PENDING, fingerprint, message_times, pack, text_digest, to_embed
 from langchain_sessionmem.config import SessionMemConfig
@@ -41,8 +42,6 @@ from langchain_sessionmem.errors import ConfigError, SummarizationError
 __all__ = ["ContextWindow", "RedisSessionHistory"]
 
 logger = logging.getLogger(__name__)
-
-Call = tuple[str, list[str], list[Any]]
 
 
 INSTRUCTIONS_ID = "sessionmem-instructions"
@@ -293,7 +292,7 @@ class RedisSessionHistory(BaseChatMessageHistory):
 
     @property
     def _cipher(self) -> UserCipher | None:
-        enc = self._backend.encryption
+        enc = self._backend.store.encryption
         return None if enc is None else enc.for_user(self.user_id)
 
     def _snap(self, reply: list[Any]) -> Snapshot:
@@ -320,14 +319,14 @@ class RedisSessionHistory(BaseChatMessageHistory):
             docs = [add_text_field(d, "ctx", context_text(m, t)) for d, m, t in zip(docs, msgs, times, strict=True)]
         plain, fp = list(docs), ""
         blobs: list[bytes | str] = [""] * len(docs)
-        positions, texts = to_embed(msgs, cfg, times) if backend.embeddings is not None else ([], [])
+        positions, texts = to_embed(msgs, cfg, times) if backend.store.embeddings is not None else ([], [])
         if positions:
             try:
-                vectors = yield (Op.EMBED_DOCUMENTS, texts)
+                vectors = yield EmbedDocuments(texts)
                 if len(vectors) != len(texts):
                     raise ValueError(f"{len(texts)} texts were sent, {len(vectors)} vectors came back")
                 dims = len(vectors[0])
-                fp = fingerprint(backend.embeddings, dims, cfg)  # type: ignore[arg-type]
+                fp = fingerprint(backend.store.embeddings, dims, cfg)  # type: ignore[arg-type]
                 for i, text, vector in zip(positions, texts, vectors, strict=True):
                     blobs[i] = pack(vector, cfg.vector_dtype, dims)
                     docs[i] = mark_embedded(plain[i], fp, "" if cipher else text_digest(text))
@@ -349,7 +348,7 @@ class RedisSessionHistory(BaseChatMessageHistory):
         for i, (m, doc, blob) in enumerate(zip(msgs, docs, blobs, strict=True)):
             ts = "" if stamps is None else int(stamps[i])
             args += [doc, m.type, blob, message_tokens(m, count), ts, message_id_digest(m.id)]
-        return (yield (Op.SCRIPT, "append", script_keys, args))  # {first seq, last seq, server ms}
+        return (yield Script("append", script_keys, args))  # {first seq, last seq, server ms}
 
     def _read_call(
         self,
@@ -360,9 +359,17 @@ class RedisSessionHistory(BaseChatMessageHistory):
         max_tokens: int = -1,
         flags: str = "",
         held: Cached | None = None,
-    ) -> Call:
-        args = [*self._ids(), k, after, limit, max_tokens, flags, *hint(held, self._backend.may_evict is not False)]
-        return "read", [self._keys.meta, self._keys.user.user], args
+    ) -> Script:
+        args = [
+            *self._ids(),
+            k,
+            after,
+            limit,
+            max_tokens,
+            flags,
+            *hint(held, self._backend.store.facts.may_evict is not False),
+        ]
+        return Script("read", [self._keys.meta, self._keys.user.user], args)
 
     def _view_plan(
         self, k: int | None = None, max_tokens: int | None = None, flags: str = "", context: bool = False
@@ -376,31 +383,31 @@ class RedisSessionHistory(BaseChatMessageHistory):
         self, k: int | None = None, max_tokens: int | None = None, flags: str = ""
     ) -> Plan[tuple[Snapshot, list[BaseMessage]]]:
         """``_view_plan``'s read, with the decoded reply (its ``lo`` is the first sequence read)."""
-        call, held = yield from self._snapshot_call_plan(k, max_tokens, flags)
-        return self._snapshot_of((yield (Op.SCRIPT, *call)), held)
+        read, held = yield from self._snapshot_call_plan(k, max_tokens, flags)
+        return self._snapshot_of((yield read), held)
 
     def _snapshot_call_plan(
         self, k: int | None = None, max_tokens: int | None = None, flags: str = ""
-    ) -> Plan[tuple[Call, Cached | None]]:
+    ) -> Plan[tuple[Script, Cached | None]]:
         """The read script call of ``_snapshot_plan`` and the cache entry it hints at."""
         k_, budget = _check_count("k", k, optional=True), _check_count("max_tokens", max_tokens, optional=True)
         backend = self._backend
-        held = backend.cache.get(self._keys.meta)
-        if held is not None and backend.may_evict is None:
-            yield from backend.policy_plan()
+        held = backend.store.cache.get(self._keys.meta)
+        if held is not None and backend.store.facts.may_evict is None:
+            yield from policy_plan(backend.store.facts)
         return self._read_call(k_, max_tokens=budget, flags=flags, held=held), held
 
     def _snapshot_of(self, reply: list[Any], held: Cached | None) -> tuple[Snapshot, list[BaseMessage]]:
         snap = self._snap(reply)
-        return snap, snap.messages(self._backend.cache, self._keys.meta, held)
+        return snap, snap.messages(self._backend.store.cache, self._keys.meta, held)
 
     def _messages_plan(self) -> Plan[list[BaseMessage]]:
         w = self.window
         return self._view_plan() if w is None else self._view_plan(w.k, w.max_tokens, w.flags, context=True)
 
-    def _clear_call(self, drop_session: bool) -> Call:
+    def _clear_call(self, drop_session: bool) -> Script:
         keys = [self._keys.meta, self._keys.user.sessions, self._keys.ids]
-        return "clear", keys, [*self._ids(), self._keys.sh, int(drop_session), self._keys.vector_prefix]
+        return Script("clear", keys, [*self._ids(), self._keys.sh, int(drop_session), self._keys.vector_prefix])
 
     def _summarize_plan(
         self, model: BaseChatModel, keep_tokens: int | None, keep_last: int | None, prompt: str
@@ -409,16 +416,12 @@ class RedisSessionHistory(BaseChatMessageHistory):
             raise ConfigError("summarize() needs keep_tokens or keep_last: how much recent history stays verbatim")
         budget = _check_count("keep_tokens", keep_tokens, optional=True)
         k = _check_count("keep_last", keep_last, optional=True)
-        state = self._snap((yield (Op.SCRIPT, *self._read_call(0, flags="s"))))
+        state = self._snap((yield self._read_call(0, flags="s")))
         if not state.exists:
             return None
-        kept = self._snap(
-            (yield (Op.SCRIPT, *self._read_call(k, after=state.summary_upto, max_tokens=budget, flags="w")))
-        )
+        kept = self._snap((yield self._read_call(k, after=state.summary_upto, max_tokens=budget, flags="w")))
         start = max(state.first, state.summary_upto + 1)
-        older = self._snap(
-            (yield (Op.SCRIPT, *self._read_call(after=start - 1, limit=max(0, kept.lo - start))))
-        ).messages()
+        older = self._snap((yield self._read_call(after=start - 1, limit=max(0, kept.lo - start)))).messages()
         if older and start == state.first and older[0].type == "system":
             older = older[1:]  # the leading system message stays in every window: nothing to condense
         if not older:
@@ -427,14 +430,14 @@ class RedisSessionHistory(BaseChatMessageHistory):
             SystemMessage(prompt),
             HumanMessage(f"Existing summary:\n{state.summary or '(none yet)'}\n\nNew messages:\n{_transcript(older)}"),
         ]
-        reply = yield (Op.CHAT, model, request)
+        reply = yield Chat(model, request)
         text = content_text(getattr(reply, "content", "")).strip()
         if not text:
             raise SummarizationError(f"{model!r:.80} returned an empty summary; nothing was stored")
         tokens = message_tokens(summary_message(text), self._count())
         sealed = seal_text(text, self._keys.user.uh, self._keys.sh, self._cipher)
         args = [self.user_id, self.session_id, state.summary_gen, sealed, kept.lo - 1, tokens]
-        yield (Op.SCRIPT, "set_summary", [self._keys.meta], args)
+        yield Script("set_summary", [self._keys.meta], args)
         return text
 
     # -- sync ----------------------------------------------------------------------------------
@@ -456,7 +459,7 @@ class RedisSessionHistory(BaseChatMessageHistory):
 
     def clear(self) -> None:
         """Delete the session's messages and summary (its instructions, title and metadata stay)."""
-        self._backend.run(*self._clear_call(drop_session=False))
+        self._backend.run(call(self._clear_call(drop_session=False)))
 
     def get_recent(self, k: int) -> list[BaseMessage]:
         """The last ``k`` messages, oldest first; reads only those ``k``."""
@@ -481,7 +484,7 @@ class RedisSessionHistory(BaseChatMessageHistory):
 
     def token_count(self) -> int:
         """Tokens of the stored messages (``config.tokenizer``), kept up to date on write: O(1)."""
-        return self._snap(self._backend.run(*self._read_call(0))).tokens
+        return self._snap(self._backend.run(call(self._read_call(0)))).tokens
 
     def summarize(
         self,
@@ -509,7 +512,7 @@ class RedisSessionHistory(BaseChatMessageHistory):
 
     def __len__(self) -> int:
         """Number of stored messages. One round trip, no message is read."""
-        return self._snap(self._backend.run(*self._read_call(0))).count
+        return self._snap(self._backend.run(call(self._read_call(0)))).count
 
     # -- async ---------------------------------------------------------------------------------
 
@@ -523,7 +526,7 @@ class RedisSessionHistory(BaseChatMessageHistory):
 
     async def aclear(self) -> None:
         """Async twin of ``clear``."""
-        await self._backend.arun(*self._clear_call(drop_session=False))
+        await self._backend.arun(call(self._clear_call(drop_session=False)))
 
     async def aget_recent(self, k: int) -> list[BaseMessage]:
         """Async twin of ``get_recent``."""
@@ -539,7 +542,7 @@ class RedisSessionHistory(BaseChatMessageHistory):
 
     async def atoken_count(self) -> int:
         """Async twin of ``token_count``."""
-        return self._snap(await self._backend.arun(*self._read_call(0))).tokens
+        return self._snap(await self._backend.arun(call(self._read_call(0)))).tokens
 
     async def asummarize(
         self,
@@ -554,4 +557,4 @@ class RedisSessionHistory(BaseChatMessageHistory):
 
     async def alen(self) -> int:
         """Async twin of ``len(history)``."""
-        return self._snap(await self._backend.arun(*self._read_call(0))).count
+        return self._snap(await self._backend.arun(call(self._read_call(0)))).count

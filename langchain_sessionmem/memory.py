@@ -23,9 +23,11 @@ from redis.asyncio.cluster import RedisCluster as AsyncRedisCluster
 from redis.cluster import RedisCluster
 
 from langchain_sessionmem import _cluster
-from langchain_sessionmem._backend import Backend, Op
+from langchain_sessionmem._backend import Backend
 from langchain_sessionmem._codec import check_messages
 from langchain_sessionmem._keys import DIGEST_HEX, UserKeys, check_id, thread_id_of
+from langchain_sessionmem._ops.server import policy_plan
+from langchain_sessionmem._ops.steps import Command, EmbedQuery, Plan, Script, adrive, call, drive
 from langchain_sessionmem._records import check_stream, dumps, parse_lines
 from langchain_sessionmem._search import (
     MIGRATIONS,
@@ -38,7 +40,6 @@ from langchain_sessionmem._search import (
     schema_signature,
     vector_index_dims,
 )
-from langchain_sessionmem._steps import Plan, adrive, drive
 from langchain_sessionmem._tokens import messages_tokens, text_counter
 from langchain_sessionmem._transfer import (
     IfExists,
@@ -62,7 +63,7 @@ from langchain_sessionmem.errors import (
     IndexSchemaMismatchError,
     MissingVectorsWarning,
 )
-from langchain_sessionmem.history import Call, ContextWindow, RedisSessionHistory, Snapshot, _check_count
+from langchain_sessionmem.history import ContextWindow, RedisSessionHistory, Snapshot, _check_count
 
 if TYPE_CHECKING:
     from langchain_core.tools import BaseTool
@@ -234,12 +235,12 @@ class RedisSessionMemory:
     def _setup_plan(self) -> Plan[None]:
         cfg = self.config
         # A cluster: modules and eviction policy of every primary, and search across shards.
-        cluster, policy = yield from _cluster.setup_plan(self._backend)
+        cluster, policy = yield from _cluster.setup_plan(self._backend.store.facts)
         if not cluster:
             # Probe RedisJSON (an unknown command is translated to ModulesMissingError); FT.INFO below
             # probes RediSearch. Not FT._LIST: an admin command on Redis 8 that lists every index.
-            yield ("JSON.TYPE", f"{cfg.key_prefix}probe")
-            policy = yield from self._backend.policy_plan()
+            yield Command("JSON.TYPE", f"{cfg.key_prefix}probe")
+            policy = yield from policy_plan(self._backend.store.facts)
         if policy is not None and (
             policy.startswith("allkeys") or (policy.startswith("volatile") and (cfg.ttl_ms or cfg.max_age_ms))
         ):
@@ -255,28 +256,28 @@ class RedisSessionMemory:
             )
         info: Any = None
         try:
-            info = yield ("FT.INFO", cfg.index_name)
+            info = yield Command("FT.INFO", cfg.index_name)
         except Exception as exc:
             if not _is_missing_index(exc):
                 raise
             try:
-                yield tuple(create_index_args(cfg))
+                yield Command(*create_index_args(cfg))
             except Exception as exc2:  # another process created it first: verify theirs
                 if "already exists" not in str(exc2).lower():
                     raise
-                info = yield ("FT.INFO", cfg.index_name)
+                info = yield Command("FT.INFO", cfg.index_name)
         if info is not None:
             found, want = schema_signature(info), expected_signature(cfg)
             if found[:2] == want[:2] and found[2] in MIGRATIONS:  # an older version's index: add the new fields
                 try:
-                    yield ("FT.ALTER", cfg.index_name, *MIGRATIONS[found[2]])
+                    yield Command("FT.ALTER", cfg.index_name, *MIGRATIONS[found[2]])
                 except Exception as exc:  # another process migrated it first
                     if "duplicate" not in str(exc).lower():
                         raise
-                info = yield ("FT.INFO", cfg.index_name)
+                info = yield Command("FT.INFO", cfg.index_name)
             check_index(info, cfg)
-        self._backend.index_checked = True
-        if self._backend.embeddings is None:
+        self._backend.store.facts.index_checked = True
+        if self._backend.store.embeddings is None:
             return
         dims = yield from self._dims_plan()
         current = yield from self._vector_index_plan()
@@ -296,9 +297,11 @@ class RedisSessionMemory:
         cfg = self.config
         if not cfg.embed_message_types:
             return
-        fp = fingerprint(self._backend._embedder(), dims, cfg)
+        fp = fingerprint(self._backend.store.embedder(), dims, cfg)
         types = "|".join(sorted(cfg.embed_message_types))
-        reply = yield ("FT.SEARCH", cfg.index_name, f"@type:{{{types}}} -@emb:{{{fp}}}", "LIMIT", 0, 0, "DIALECT", 2)
+        reply = yield Command(
+            "FT.SEARCH", cfg.index_name, f"@type:{{{types}}} -@emb:{{{fp}}}", "LIMIT", 0, 0, "DIALECT", 2
+        )
         missing, _ = parse_search(reply, no_content=True)
         if missing:
             warnings.warn(
@@ -315,11 +318,11 @@ class RedisSessionMemory:
     def _dims_plan(self) -> Plan[int]:
         if self.config.vector_dims is not None:
             return self.config.vector_dims
-        return len((yield (Op.EMBED_QUERY, "dimension probe")))
+        return len((yield EmbedQuery("dimension probe")))
 
     def _vector_index_plan(self) -> Plan[tuple[int, str, str] | None]:
         try:
-            info = yield ("FT.INFO", self.config.vector_index_name)
+            info = yield Command("FT.INFO", self.config.vector_index_name)
         except Exception as exc:
             if not _is_missing_index(exc):
                 raise
@@ -329,7 +332,7 @@ class RedisSessionMemory:
 
     def _create_vector_index_plan(self, dims: int) -> Plan[None]:
         try:
-            yield tuple(create_vector_index_args(self.config, dims))
+            yield Command(*create_vector_index_args(self.config, dims))
         except Exception as exc:  # created by another process meanwhile
             if "already exists" not in str(exc).lower():
                 raise
@@ -379,7 +382,7 @@ class RedisSessionMemory:
     @property
     def embeddings(self) -> Embeddings | None:
         """The embeddings messages are embedded with on write, if any."""
-        return self._backend.embeddings
+        return self._backend.store.embeddings
 
     def as_retriever(self, **kwargs: Any) -> RedisSessionHistoryRetriever:
         """A retriever over this memory's messages; ``kwargs`` are its fields (``user_id``,
@@ -514,17 +517,18 @@ class RedisSessionMemory:
     def _user(self, user_id: str) -> UserKeys:
         return UserKeys.of(self.config.key_prefix, check_id("user_id", user_id, self.config.max_id_length))
 
-    def _user_call(self, user_id: str) -> tuple[list[str], list[Any]]:
+    def _user_call(self, user_id: str) -> Script:
         u = self._user(user_id)
-        return [u.sessions, u.user], [user_id, u.meta_prefix, u.message_prefix, u.vector_prefix, u.ids_prefix]
+        args = [user_id, u.meta_prefix, u.message_prefix, u.vector_prefix, u.ids_prefix]
+        return Script("delete_user", [u.sessions, u.user], args)
 
-    def _list_call(self, user_id: str, limit: int | None, cursor: str | None) -> Call:
+    def _list_call(self, user_id: str, limit: int | None, cursor: str | None) -> Script:
         u = self._user(user_id)
         n = _check_count("limit", limit, optional=True)
         if n == 0:
             raise ConfigError("limit must be None or an int >= 1, got 0")
         score, sh = _parse_cursor(cursor)
-        return "list_sessions", [u.sessions, u.user], [user_id, u.meta_prefix, u.message_prefix, score, sh, n]
+        return Script("list_sessions", [u.sessions, u.user], [user_id, u.meta_prefix, u.message_prefix, score, sh, n])
 
     @staticmethod
     def _info(user_id: str, row: list[Any]) -> SessionInfo:
@@ -559,32 +563,32 @@ class RedisSessionMemory:
         Returns:
             A list of SessionInfo with a ``next_cursor`` attribute (None on the last page).
         """
-        return self._page_of(user_id, self._backend.run(*self._list_call(user_id, limit, cursor)))
+        return self._page_of(user_id, self._backend.run(call(self._list_call(user_id, limit, cursor))))
 
     async def alist_sessions(self, user_id: str, *, limit: int | None = None, cursor: str | None = None) -> SessionPage:
         """Async twin of ``list_sessions``."""
-        return self._page_of(user_id, await self._backend.arun(*self._list_call(user_id, limit, cursor)))
+        return self._page_of(user_id, await self._backend.arun(call(self._list_call(user_id, limit, cursor))))
 
-    def _session_call(self, user_id: str, session_id: str) -> Call:
+    def _session_call(self, user_id: str, session_id: str) -> Script:
         h = self.history(user_id, session_id)
-        return "session_info", [h._keys.meta], h._ids()
+        return Script("session_info", [h._keys.meta], h._ids())
 
     def get_session(self, user_id: str, session_id: str) -> SessionInfo | None:
         """One session's SessionInfo, or None if it does not exist. One round trip."""
-        row = self._backend.run(*self._session_call(user_id, session_id))
+        row = self._backend.run(call(self._session_call(user_id, session_id)))
         return self._info(user_id, row) if row else None
 
     async def aget_session(self, user_id: str, session_id: str) -> SessionInfo | None:
         """Async twin of ``get_session``."""
-        row = await self._backend.arun(*self._session_call(user_id, session_id))
+        row = await self._backend.arun(call(self._session_call(user_id, session_id)))
         return self._info(user_id, row) if row else None
 
-    def _set_session_call(self, user_id: str, session_id: str, fields: dict[str, Any]) -> Call:
+    def _set_session_call(self, user_id: str, session_id: str, fields: dict[str, Any]) -> Script:
         keys = self.history(user_id, session_id)._keys
         args: list[Any] = [user_id, session_id, keys.sh, self.config.ttl_ms]
         for name, value in fields.items():
             args += [name, value]
-        return "set_session", [keys.meta, keys.user.sessions, keys.user.user], args
+        return Script("set_session", [keys.meta, keys.user.sessions, keys.user.user], args)
 
     def _update_fields(self, title: Any, metadata: Any) -> dict[str, Any]:
         fields: dict[str, Any] = {}
@@ -613,7 +617,7 @@ class RedisSessionMemory:
         """
         fields = self._update_fields(title, metadata)
         if fields:
-            self._backend.run(*self._set_session_call(user_id, session_id, fields))
+            self._backend.run(call(self._set_session_call(user_id, session_id, fields)))
 
     async def aupdate_session(
         self, user_id: str, session_id: str, *, title: str | None = _UNSET, metadata: dict[str, Any] | None = _UNSET
@@ -621,11 +625,11 @@ class RedisSessionMemory:
         """Async twin of ``update_session``."""
         fields = self._update_fields(title, metadata)
         if fields:
-            await self._backend.arun(*self._set_session_call(user_id, session_id, fields))
+            await self._backend.arun(call(self._set_session_call(user_id, session_id, fields)))
 
     # -- system instructions -------------------------------------------------------------------
 
-    def _instructions_call(self, user_id: str, instructions: str | None, session_id: str | None) -> Call:
+    def _instructions_call(self, user_id: str, instructions: str | None, session_id: str | None) -> Script:
         if instructions is not None:
             if not isinstance(instructions, str) or not instructions.strip():
                 raise ConfigError(f"instructions must be a non-empty str (None clears them), got {instructions!r:.80}")
@@ -639,7 +643,7 @@ class RedisSessionMemory:
         if session_id is not None:
             return self._set_session_call(user_id, session_id, {"instr": text, "itok": tokens})
         u = self._user(user_id)
-        return "set_user", [u.user, u.sessions], [user_id, text, tokens]
+        return Script("set_user", [u.user, u.sessions], [user_id, text, tokens])
 
     def set_instructions(self, user_id: str, instructions: str | None, *, session_id: str | None = None) -> None:
         """Set (or with None clear) system instructions: the user's default, or one session's override.
@@ -652,11 +656,11 @@ class RedisSessionMemory:
         Raises:
             ConfigError: ``instructions`` is not a non-empty str or None, or is too large.
         """
-        self._backend.run(*self._instructions_call(user_id, instructions, session_id))
+        self._backend.run(call(self._instructions_call(user_id, instructions, session_id)))
 
     async def aset_instructions(self, user_id: str, instructions: str | None, *, session_id: str | None = None) -> None:
         """Async twin of ``set_instructions``."""
-        await self._backend.arun(*self._instructions_call(user_id, instructions, session_id))
+        await self._backend.arun(call(self._instructions_call(user_id, instructions, session_id)))
 
     def clear_instructions(self, user_id: str, *, session_id: str | None = None) -> None:
         """Remove the user's default instructions, or one session's override."""
@@ -669,9 +673,9 @@ class RedisSessionMemory:
     def _get_instructions_plan(self, user_id: str, session_id: str | None) -> Plan[str | None]:
         if session_id is not None:
             h = self.history(user_id, session_id)
-            return Snapshot.of((yield (Op.SCRIPT, *h._read_call(0, flags="i")))).instructions
+            return Snapshot.of((yield h._read_call(0, flags="i"))).instructions
         u = self._user(user_id)
-        owner, text = yield ("HMGET", u.user, "uid", "instr")
+        owner, text = yield Command("HMGET", u.user, "uid", "instr")
         if owner is not None and _text(owner) != user_id:
             raise IdCollisionError("two different user ids map to the same Redis keys; nothing was read")
         return _text(text) if text is not None else None
@@ -689,7 +693,7 @@ class RedisSessionMemory:
         """Tokens of ``messages`` as this memory counts them (``config.tokenizer``). No I/O."""
         return messages_tokens(check_messages(messages), text_counter(self.config.tokenizer))
 
-    def _delete_session_call(self, user_id: str, session_id: str) -> Call:
+    def _delete_session_call(self, user_id: str, session_id: str) -> Script:
         return self.history(user_id, session_id)._clear_call(drop_session=True)
 
     def delete_session(self, user_id: str, session_id: str, *, checkpointer: Any = None) -> int:
@@ -699,14 +703,14 @@ class RedisSessionMemory:
             checkpointer: A LangGraph checkpointer (``InMemorySaver``, ``RedisSaver``, ...): its
                 thread ``thread_id(user_id, session_id)`` is deleted too.
         """
-        n = int(self._backend.run(*self._delete_session_call(user_id, session_id)))
+        n = int(self._backend.run(call(self._delete_session_call(user_id, session_id))))
         if checkpointer is not None:
             checkpointer.delete_thread(self.thread_id(user_id, session_id))
         return n
 
     async def adelete_session(self, user_id: str, session_id: str, *, checkpointer: Any = None) -> int:
         """Async twin of ``delete_session`` (calls the checkpointer's ``adelete_thread``)."""
-        n = int(await self._backend.arun(*self._delete_session_call(user_id, session_id)))
+        n = int(await self._backend.arun(call(self._delete_session_call(user_id, session_id))))
         if checkpointer is not None:
             await checkpointer.adelete_thread(self.thread_id(user_id, session_id))
         return n
@@ -722,7 +726,7 @@ class RedisSessionMemory:
             The number of messages deleted.
         """
         sessions = [] if checkpointer is None else [s.session_id for s in self.list_sessions(user_id)]
-        n = int(self._backend.run("delete_user", *self._user_call(user_id))[1])
+        n = int(self._backend.run(call(self._user_call(user_id)))[1])
         for session_id in sessions:
             checkpointer.delete_thread(self.thread_id(user_id, session_id))
         return n
@@ -730,7 +734,7 @@ class RedisSessionMemory:
     async def adelete_user(self, user_id: str, *, checkpointer: Any = None) -> int:
         """Async twin of ``delete_user`` (calls the checkpointer's ``adelete_thread``)."""
         sessions = [] if checkpointer is None else [s.session_id for s in await self.alist_sessions(user_id)]
-        n = int((await self._backend.arun("delete_user", *self._user_call(user_id)))[1])
+        n = int((await self._backend.arun(call(self._user_call(user_id))))[1])
         for session_id in sessions:
             await checkpointer.adelete_thread(self.thread_id(user_id, session_id))
         return n
@@ -882,7 +886,7 @@ class RedisSessionMemory:
     def _drop_plan(self) -> Plan[None]:
         for name in (self.config.index_name, self.config.vector_index_name):
             try:
-                yield ("FT.DROPINDEX", name)
+                yield Command("FT.DROPINDEX", name)
             except Exception as exc:
                 if not _is_missing_index(exc):
                     raise

@@ -13,10 +13,10 @@ from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import RunnableConfig
 from pydantic import ConfigDict, Field, StrictStr, ValidationError
 
-from langchain_sessionmem._backend import Op
 from langchain_sessionmem._cluster import search_plan
 from langchain_sessionmem._codec import REBUILDABLE, StoredMessage, content_text, decode_stored
 from langchain_sessionmem._keys import SessionKeys, UserKeys, check_id, parse_message_key
+from langchain_sessionmem._ops.steps import Command, EmbedQuery, Pipeline, Plan, Rerank, adrive, drive
 from langchain_sessionmem._search import (
     Hit,
     Scope,
@@ -27,7 +27,6 @@ from langchain_sessionmem._search import (
     text_query,
     text_query_terms,
 )
-from langchain_sessionmem._steps import Plan, adrive, drive
 from langchain_sessionmem._vectors import fingerprint, pack, role_of
 from langchain_sessionmem.encryption import UserCipher
 from langchain_sessionmem.errors import ConfigError
@@ -164,8 +163,8 @@ class RedisSessionHistoryRetriever(BaseRetriever):
                 "the retriever needs a user_id: pass user_id=... or config={'configurable': {'user_id': ...}}"
             )
         user = UserKeys.of(cfg.key_prefix, check_id("user_id", self.user_id, cfg.max_id_length))
-        yield from search_plan(memory._backend)  # a cluster without a search coordinator: refused
-        encryption = memory._backend.encryption
+        yield from search_plan(memory._backend.store.facts)  # a cluster without a search coordinator: refused
+        encryption = memory._backend.store.encryption
         if encryption is not None and "search_type" not in self.model_fields_set:
             # The default (hybrid) needs full text, which encrypted content does not have.
             return (yield from self.model_copy(update={"search_type": "similarity"})._plan(query))
@@ -187,7 +186,7 @@ class RedisSessionHistoryRetriever(BaseRetriever):
 
         exclude_from = None
         if self.exclude_recent and session is not None:
-            last = (yield ("HGET", session.meta, "seq")) or 0
+            last = (yield Command("HGET", session.meta, "seq")) or 0
             exclude_from = int(last) - self.exclude_recent + 1
         if self.exclude_from_seq is not None and session is not None:
             exclude_from = min(exclude_from or self.exclude_from_seq, self.exclude_from_seq)
@@ -203,25 +202,25 @@ class RedisSessionHistoryRetriever(BaseRetriever):
         plain = self.search_type == "similarity" and not self.recency_half_life_seconds and self.reranker is None
         depth = max(self.k, self.fusion_depth or 4 * self.k)
         fetch = self.k if plain else depth
-        searches: list[tuple[Any, ...]] = []
+        searches: list[Command] = []
         if self.search_type in ("similarity", "hybrid"):
-            vector = yield (Op.EMBED_QUERY, query)
-            fp = fingerprint(memory._backend._embedder(), len(vector), cfg)
+            vector = yield EmbedQuery(query)
+            fp = fingerprint(memory._backend.store.embedder(), len(vector), cfg)
             blob = pack(vector, cfg.vector_dtype, len(vector))
             searches.append(_knn_search(cfg.vector_index_name, scope, fetch, blob))
         if self.search_type in ("text", "hybrid"):
             text = text_query(scope, text_query_terms(query), self.text_context)
             if text is not None:
                 searches.append(
-                    ("FT.SEARCH", cfg.index_name, text, "WITHSCORES", "SCORER", "BM25", "RETURN", 1, "ts",
-                     "LIMIT", 0, fetch, "DIALECT", 2)
+                    Command("FT.SEARCH", cfg.index_name, text, "WITHSCORES", "SCORER", "BM25", "RETURN", 1, "ts",
+                            "LIMIT", 0, fetch, "DIALECT", 2)
                 )  # fmt: skip
-        if searches and not memory._backend.index_checked:  # in the same round trip as the search
-            info, *replies = yield (Op.PIPELINE, [("FT.INFO", cfg.index_name), *searches])
+        if searches and not memory._backend.store.facts.index_checked:  # in the same round trip as the search
+            info, *replies = yield Pipeline([Command("FT.INFO", cfg.index_name), *searches])
             check_index(info, cfg)
-            memory._backend.index_checked = True
+            memory._backend.store.facts.index_checked = True
         else:
-            replies = (yield (Op.PIPELINE, searches)) if searches else []
+            replies = (yield Pipeline(searches)) if searches else []
         kinds = [t for t in ("similarity", "text") if self.search_type in (t, "hybrid")]
         hits = [
             parse_search(reply, with_scores=(kind == "text"))[1] for kind, reply in zip(kinds, replies, strict=False)
@@ -236,7 +235,7 @@ class RedisSessionHistoryRetriever(BaseRetriever):
         if not seeds:
             if self.fallback and session is not None:
                 history = memory.history(self.user_id, session.session_id)
-                reply = yield (Op.SCRIPT, *history._read_call(self.k))
+                reply = yield history._read_call(self.k)
                 recent = [decode_stored(raw, cipher) for raw in Snapshot.of(reply).docs]
                 return [_document(self.user_id, self.session_id, s, None, None, "recent") for s in recent]
             return []
@@ -254,7 +253,7 @@ class RedisSessionHistoryRetriever(BaseRetriever):
         for doc in docs:
             key = (doc.metadata.pop("_sh"), doc.metadata["seq"])
             positions[(doc.metadata["session_id"], doc.metadata["seq"])] = by_key[key]
-        ranked = yield (Op.RERANK, self.reranker, docs, query)
+        ranked = yield Rerank(self.reranker, docs, query)
         out: list[Seed] = []
         for doc in ranked:
             seed = positions.get((doc.metadata.get("session_id"), doc.metadata.get("seq")))
@@ -311,9 +310,9 @@ class RedisSessionHistoryRetriever(BaseRetriever):
         keys = list(wanted)
         sessions = list(dict.fromkeys(sh for sh, _ in keys))
         # JSON.GET per key, not JSON.MGET: see the READ script (ACL checks only MGET's first key).
-        cmds: list[tuple[Any, ...]] = [("JSON.GET", f"{user.messages_of(sh)}{seq}", ".") for sh, seq in keys]
-        cmds += [("HMGET", user.meta_of(sh), "uid", "sid") for sh in sessions]
-        replies = yield (Op.PIPELINE, cmds)
+        cmds: list[Command] = [Command("JSON.GET", f"{user.messages_of(sh)}{seq}", ".") for sh, seq in keys]
+        cmds += [Command("HMGET", user.meta_of(sh), "uid", "sid") for sh in sessions]
+        replies = yield Pipeline(cmds)
         session_ids = {}
         for sh, (uid, sid) in zip(sessions, replies[len(keys) :], strict=True):
             if uid is not None and _str(uid) == self.user_id:  # expired sessions and collisions drop out
@@ -343,11 +342,12 @@ class RedisSessionHistoryRetriever(BaseRetriever):
         return out
 
 
-def _knn_search(index: str, scope: Scope, fetch: int, blob: bytes, model_fp: str | None = None) -> tuple[Any, ...]:
+def _knn_search(index: str, scope: Scope, fetch: int, blob: bytes, model_fp: str | None = None) -> Command:
     """The KNN FT.SEARCH command: ``fetch`` nearest in ``scope`` (of model ``model_fp`` only, when given),
     returning their distance, time and model fingerprint."""
-    return ("FT.SEARCH", index, knn_query(scope, fetch, model_fp), "PARAMS", 2, "vec", blob,
-            "SORTBY", "dist", "ASC", "RETURN", 3, "dist", "ts", "m", "LIMIT", 0, fetch, "DIALECT", 2)  # fmt: skip
+    query = knn_query(scope, fetch, model_fp)
+    return Command("FT.SEARCH", index, query, "PARAMS", 2, "vec", blob, "SORTBY", "dist", "ASC",
+                   "RETURN", 3, "dist", "ts", "m", "LIMIT", 0, fetch, "DIALECT", 2)  # fmt: skip
 
 
 def _with_config_ids(config: RunnableConfig | None, kwargs: dict[str, Any]) -> dict[str, Any]:

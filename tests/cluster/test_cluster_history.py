@@ -160,7 +160,7 @@ async def test_a_primary_that_may_evict_makes_reads_check_their_cache(
         await api(h, "add_messages", [HumanMessage("a")])
         await api(h, "messages")
         await api(h, "messages")  # with messages held, the read first asks every primary's policy
-        assert memory._backend.may_evict is True
+        assert memory._backend.store.facts.may_evict is True
     finally:
         client.config_set("maxmemory-policy", "noeviction")
         client.close()

@@ -12,8 +12,16 @@ from langchain_core.messages import AIMessage, HumanMessage
 from redis.cluster import RedisCluster
 
 from langchain_sessionmem import RedisSessionMemory, SessionMemConfig
-from langchain_sessionmem._backend import Op
-from langchain_sessionmem._steps import drive
+from langchain_sessionmem._ops.steps import (
+    Command,
+    EmbedDocuments,
+    EmbedQuery,
+    OnNode,
+    Pipeline,
+    Primaries,
+    Step,
+    drive,
+)
 from langchain_sessionmem.errors import IndexMissingError, RedisCommandError, SearchUnavailableError
 from langchain_sessionmem.testing import HashingEmbeddings
 from tests.cluster.conftest import Api
@@ -26,7 +34,7 @@ async def test_search_is_refused_without_a_coordinator_and_the_history_keeps_wor
     with pytest.raises(SearchUnavailableError, match="Redis 8") as err:
         await api(memory, "setup")
     assert "history" in str(err.value) and "coordinator" in str(err.value)
-    assert memory._backend.search_coordinated is False
+    assert memory._backend.store.facts.search_coordinated is False
     assert [n for n in rc.get_primaries() if n.redis_connection.execute_command("FT._LIST")] == []  # nothing created
     h = memory.history("alice", "s")
     await api(h, "add_messages", [HumanMessage("my dog is called Rex"), AIMessage("nice")])
@@ -57,38 +65,42 @@ class ScriptedCoordinatedCluster:
     def __init__(self, memory: RedisSessionMemory) -> None:
         self.memory = memory
         self.nodes = [_Node(f"127.0.0.1:{p}") for p in (7001, 7002, 7003)]
-        self.sent: list[tuple[Any, ...]] = []
+        self.sent: list[Step] = []
         self.indexes: set[str] = set()
 
-    def __call__(self, *step: Any) -> Any:
-        op = step[0]
-        if op in (Op.EMBED_QUERY, Op.EMBED_DOCUMENTS):
-            return self.memory._backend.execute(*step)
+    def __call__(self, step: Step) -> Any:
+        if isinstance(step, (EmbedQuery, EmbedDocuments)):
+            return self.memory._backend.execute(step)
         self.sent.append(step)
-        if op is Op.PRIMARIES:
+        if isinstance(step, Primaries):
             return self.nodes
-        if op is Op.ON_NODE:
-            cmd = step[2]
-            if cmd[0] == "CLUSTER":
-                return f"id {step[1].name}@17001 myself,master - 0 0 1 connected 0-5460\n"
-            if cmd == ("INFO", "modules"):
+        if isinstance(step, OnNode):
+            cmd = step.command
+            if cmd.name == "CLUSTER":
+                return f"id {step.node.name}@17001 myself,master - 0 0 1 connected 0-5460\n"
+            if cmd == Command("INFO", "modules"):
                 return {"modules": [{"name": "ReJSON", "ver": 80000}, {"name": "search", "ver": 80000}]}
-            if cmd == ("INFO", "memory"):
+            if cmd == Command("INFO", "memory"):
                 return {"maxmemory_policy": "noeviction"}
-            if cmd == ("SEARCH.CLUSTERINFO",):
+            if cmd == Command("SEARCH.CLUSTERINFO"):
                 return ["num_partitions", 3, "cluster_type", "redis_oss"]
-        if op is Op.PIPELINE:
-            return [[0] for _ in step[1]]  # FT.SEARCH: no hits
-        if op == "FT.INFO":
-            if step[1] not in self.indexes:
-                raise IndexMissingError(f"Unknown index name {step[1]}")
-            return self.memory  # never reached: created once below
-        if op == "FT.SEARCH":  # setup()'s count of messages without vectors: none
-            return [0]
-        if op == "FT.CREATE":
-            self.indexes.add(step[1])
-            return "OK"
+        if isinstance(step, Pipeline):
+            return [[0] for _ in step.steps]  # FT.SEARCH: no hits
+        if isinstance(step, Command):
+            if step.name == "FT.INFO":
+                if step.args[1] not in self.indexes:
+                    raise IndexMissingError(f"Unknown index name {step.args[1]}")
+                return self.memory  # never reached: created once below
+            if step.name == "FT.SEARCH":  # setup()'s count of messages without vectors: none
+                return [0]
+            if step.name == "FT.CREATE":
+                self.indexes.add(step.args[1])
+                return "OK"
         raise AssertionError(f"unexpected step {step!r}")
+
+
+def _on_node(server: ScriptedCoordinatedCluster, name: str) -> list[OnNode]:
+    return [s for s in server.sent if isinstance(s, OnNode) and s.command.name == name]
 
 
 def test_with_a_coordinator_setup_creates_each_index_once_and_searches_run() -> None:
@@ -96,16 +108,16 @@ def test_with_a_coordinator_setup_creates_each_index_once_and_searches_run() -> 
     memory = RedisSessionMemory("redis+cluster://127.0.0.1:7001", config=config, embeddings=HashingEmbeddings(64))
     server = ScriptedCoordinatedCluster(memory)
     drive(memory._setup_plan(), server)
-    creates = [s[1] for s in server.sent if s[0] == "FT.CREATE"]
+    creates = [s.args[1] for s in server.sent if isinstance(s, Command) and s.name == "FT.CREATE"]
     assert creates == ["co:idx", "co:idx:vec"]  # once each, not once per primary
-    assert memory._backend.search_coordinated is True
-    modules_asked = [s[1].name for s in server.sent if s[0] is Op.ON_NODE and s[2] == ("INFO", "modules")]
+    assert memory._backend.store.facts.search_coordinated is True
+    modules_asked = [s.node.name for s in _on_node(server, "INFO") if s.command == Command("INFO", "modules")]
     assert modules_asked == [n.name for n in server.nodes]  # every primary checked
     retriever = memory.as_retriever(user_id="alice", search_type="hybrid")
     assert drive(retriever._plan("dog"), server) == []
-    (pipeline,) = [s for s in server.sent if s[0] is Op.PIPELINE]
-    assert [cmd[:2] for cmd in pipeline[1]] == [("FT.SEARCH", "co:idx:vec"), ("FT.SEARCH", "co:idx")]
-    probes = [s for s in server.sent if s[0] is Op.ON_NODE and s[2] == ("SEARCH.CLUSTERINFO",)]
+    (pipeline,) = [s for s in server.sent if isinstance(s, Pipeline)]
+    assert [cmd.args[:2] for cmd in pipeline.steps] == [("FT.SEARCH", "co:idx:vec"), ("FT.SEARCH", "co:idx")]  # type: ignore[union-attr]
+    probes = _on_node(server, "SEARCH.CLUSTERINFO")
     assert len(probes) == 1  # asked once per memory
 
 
@@ -114,14 +126,14 @@ def test_a_cluster_without_a_coordinator_is_told_apart_by_the_probe() -> None:
     server = ScriptedCoordinatedCluster(memory)
     real = server.__call__
 
-    def without(*step: Any) -> Any:
-        if step[0] is Op.ON_NODE and step[2][0] in ("SEARCH.CLUSTERINFO", "FT.CLUSTERINFO"):
-            raise RedisCommandError(f"unknown command '{step[2][0]}', with args beginning with:")
-        return real(*step)
+    def without(step: Step) -> Any:
+        if isinstance(step, OnNode) and step.command.name in ("SEARCH.CLUSTERINFO", "FT.CLUSTERINFO"):
+            raise RedisCommandError(f"unknown command '{step.command.name}', with args beginning with:")
+        return real(step)
 
     with pytest.raises(SearchUnavailableError):
         drive(memory._setup_plan(), without)
-    assert not [s for s in server.sent if s[0] == "FT.CREATE"]
+    assert not [s for s in server.sent if isinstance(s, Command) and s.name == "FT.CREATE"]
 
 
 def test_with_a_coordinator_reindex_verify_scans_every_primary() -> None:
@@ -131,16 +143,16 @@ def test_with_a_coordinator_reindex_verify_scans_every_primary() -> None:
     memory = RedisSessionMemory("redis+cluster://127.0.0.1:7001", config=config, embeddings=HashingEmbeddings(64))
     server = ScriptedCoordinatedCluster(memory)
 
-    def with_scan(*step: Any) -> Any:
-        if step[0] is Op.ON_NODE and step[2][0] == "SCAN":
+    def with_scan(step: Step) -> Any:
+        if isinstance(step, OnNode) and step.command.name == "SCAN":
             server.sent.append(step)
             return [0, []]
-        return server(*step)
+        return server(step)
 
     from langchain_sessionmem._transfer import reindex_plan
 
     assert drive(reindex_plan(memory, 100, None, True), with_scan) == 0
-    scanned = [s[1].name for s in server.sent if s[0] is Op.ON_NODE and s[2][0] == "SCAN"]
+    scanned = [s.node.name for s in _on_node(server, "SCAN")]
     assert scanned == [n.name for n in server.nodes]
 
 

@@ -129,7 +129,7 @@ async def test_without_the_key_nothing_opens(
     # Tampering: the doc of message 1 relabelled as another session's fails authentication too.
     key = f"{h._keys.message_prefix}1"
     raw.execute_command("JSON.SET", key, "$.sh", json.dumps("0" * 16))
-    fresh = RedisSessionMemory(redis_url, config=config, encryption=sealed._backend.encryption)
+    fresh = RedisSessionMemory(redis_url, config=config, encryption=sealed._backend.store.encryption)
     with pytest.raises(EncryptionError, match="failed authentication"):
         await api(fresh.history("u", "s"), "messages")
     for m in (plain, other, fresh):
@@ -144,7 +144,7 @@ async def test_rotation_online_then_the_old_key_can_go(
     await api(h, "add_messages", conversation()[:2])
     await api(h, "summarize", FakeListChatModel(responses=["a summary about avocado"]), keep_last=1)
     vault.rotate("u", "k2")
-    sealed._backend.encryption.ring("u", refresh=True)  # type: ignore[union-attr]  # as after cache_seconds
+    sealed._backend.store.encryption.ring("u", refresh=True)  # type: ignore[union-attr]  # as after cache_seconds
     await api(h, "add_messages", conversation()[2:])  # new writes use k2 at once, old ones still open
     assert await api(h, "messages") == conversation()
     dump = everything_stored(raw, config.key_prefix)

@@ -21,7 +21,7 @@ from langchain_sessionmem import (
     RedisUnavailableError,
     SessionMemConfig,
 )
-from langchain_sessionmem._scripts import ALL as SCRIPTS
+from langchain_sessionmem._lua import source
 
 from ._proxy import FaultProxy
 from .conftest import Api
@@ -31,7 +31,7 @@ def sha(script: str) -> bytes:
     return hashlib.sha1(script.encode()).hexdigest().encode()
 
 
-APPEND, SET_SUMMARY = sha(SCRIPTS["append"]), sha(SCRIPTS["set_summary"])
+APPEND, SET_SUMMARY = sha(source("append")), sha(source("set_summary"))
 
 
 def turn(i: int) -> list[BaseMessage]:

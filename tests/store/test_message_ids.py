@@ -115,8 +115,8 @@ def test_a_batch_sent_again_reports_the_same_kept_messages(memory: RedisSessionM
     history.add_messages([HumanMessage("q1", id="h1")])
     plan = history._append_plan([HumanMessage("q1", id="h1"), AIMessage("a1", id="a1")])
     step = next(plan)
-    first = memory._backend.execute(*step)
-    again = memory._backend.execute(*step)
+    first = memory._backend.execute(step)
+    again = memory._backend.execute(step)
     kept = [v.decode() if isinstance(v, bytes) else v for v in (first[3], again[3])]
     assert kept == ["01", "01"]
     assert [int(v) for v in again[:2]] == [int(v) for v in first[:2]]

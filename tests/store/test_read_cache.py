@@ -58,14 +58,14 @@ async def test_a_read_decodes_only_what_was_added_since(
     async with memories(url, config) as (reader, writer, reference):
         writer.history("u", "s").add_messages([m for i in range(500) for m in turn(i)])
         first = await api(reader.history("u", "s"), "messages")
-        assert len(first) == 1000 and reader._backend.cache.size == 1000
+        assert len(first) == 1000 and reader._backend.store.cache.size == 1000
         await api(writer.history("u", "s"), "add_messages", turn(500))
         before = key_reads(raw)
         again = await api(reader.history("u", "s"), "messages")
         cost = key_reads(raw) - before
         assert again == reference.history("u", "s").messages and len(again) == 1002
         assert cost <= 12, f"{cost} key reads for 2 new messages: the cached 1,000 were read again"
-        assert reader._backend.may_evict is False  # this server uses noeviction: no per-key checks
+        assert reader._backend.store.facts.may_evict is False  # this server uses noeviction: no per-key checks
     raw.close()
 
 
@@ -137,9 +137,9 @@ async def test_where_the_server_may_evict_every_held_key_is_checked(
         h = reader.history("u", "s")
         await api(h, "add_messages", [m for i in range(5) for m in turn(i)])
         assert len(await api(h, "messages")) == 10
-        assert reader._backend.may_evict is None
+        assert reader._backend.store.facts.may_evict is None
         await api(h, "messages")  # the first read with a held entry asks the server's policy
-        assert reader._backend.may_evict is True
+        assert reader._backend.store.facts.may_evict is True
         raw.unlink(f"{h._keys.message_prefix}4")  # as an eviction would
         got = await api(h, "messages")
         assert got == reference.history("u", "s").messages and len(got) == 9
@@ -198,12 +198,12 @@ def test_cache_is_bounded_and_can_be_disabled(redis_url: str, config: SessionMem
     for s in ("a", "b", "c"):
         small.history("u", s).add_messages([m for i in range(10) for m in turn(i)])
         assert len(small.history("u", s).messages) == 20
-        assert small._backend.cache.size <= 50
+        assert small._backend.store.cache.size <= 50
     small.history("u", "big").add_messages([m for i in range(40) for m in turn(i)])
     assert len(small.history("u", "big").messages) == 80  # too big to hold: read in full, not cached
-    assert small._backend.cache.get(small.history("u", "big")._keys.meta) is None
+    assert small._backend.store.cache.get(small.history("u", "big")._keys.meta) is None
     off = RedisSessionMemory(redis_url, config=dataclasses.replace(config, read_cache_messages=0))
-    assert len(off.history("u", "a").messages) == 20 and off._backend.cache.size == 0
+    assert len(off.history("u", "a").messages) == 20 and off._backend.store.cache.size == 0
     small.close()
     off.close()
 
@@ -249,4 +249,4 @@ async def test_random_interleavings_match_a_reader_without_cache(
                 r.setstate(state)
                 theirs = view(reference.history("u", sid, window=window), r)
                 assert ours == theirs, f"step {step}: {name} differs"
-        assert reader._backend.cache.size > 0
+        assert reader._backend.store.cache.size > 0

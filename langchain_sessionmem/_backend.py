@@ -28,6 +28,7 @@ from langchain_sessionmem._ops.steps import (
     EmbedDocuments,
     EmbedQuery,
     OnNode,
+    Pause,
     Pipeline,
     Plan,
     Primaries,
@@ -318,6 +319,8 @@ class Backend:
                 return step.model.invoke(list(step.messages))
             case Rerank():
                 return step.compressor.compress_documents(list(step.documents), step.query)
+            case Pause():
+                return time.sleep(step.seconds)
             case Primaries():
                 return _cluster.primaries(self.client)
             case OnNode():
@@ -341,6 +344,8 @@ class Backend:
                 return await step.model.ainvoke(list(step.messages))
             case Rerank():
                 return await step.compressor.acompress_documents(list(step.documents), step.query)
+            case Pause():
+                return await asyncio.sleep(step.seconds)
             case Primaries():
                 return await _cluster.aprimaries(self.async_client)
             case OnNode():

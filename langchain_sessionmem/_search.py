@@ -116,6 +116,11 @@ def _pairs(value: Any) -> dict[str, Any]:
     return {str(value[i]): value[i + 1] for i in range(0, len(value) - 1, 2)}
 
 
+def still_indexing(ft_info: Any) -> bool:
+    """The index is still scanning the keys that existed when it was created (FT.INFO ``indexing``)."""
+    return bool(int(float(_pairs(ft_info).get("indexing", 0) or 0)))
+
+
 def schema_signature(ft_info: Any) -> Signature:
     """(key type, prefixes, fields) of an existing index, from its FT.INFO reply."""
     info = _pairs(ft_info)

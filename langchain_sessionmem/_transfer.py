@@ -22,15 +22,21 @@ from langchain_sessionmem import _records as rec
 from langchain_sessionmem._cluster import scan_plan, search_plan
 from langchain_sessionmem._codec import decode_seq, decode_stored, reseal_doc, seal_text, sealed_with
 from langchain_sessionmem._keys import UserKeys, glob_escape, parse_message_key
+from langchain_sessionmem._lua.clear import clear
+from langchain_sessionmem._lua.read import read
+from langchain_sessionmem._lua.set_summary import set_summary
+from langchain_sessionmem._ops import history as history_ops
+from langchain_sessionmem._ops import sessions as sessions_ops
+from langchain_sessionmem._ops.history import summary_message
 from langchain_sessionmem._ops.steps import Command, EmbedDocuments, Pipeline, Plan, Script
+from langchain_sessionmem._ops.target import Session
 from langchain_sessionmem._search import parse_search
 from langchain_sessionmem._vectors import embed_text, fingerprint, pack, text_digest
 from langchain_sessionmem.errors import ConcurrentUpdateError, ConfigError, InvalidRecordError
-from langchain_sessionmem.history import summary_message
 
 if TYPE_CHECKING:
-    from langchain_sessionmem.history import RedisSessionHistory
-    from langchain_sessionmem.memory import RedisSessionMemory, SessionInfo
+    from langchain_sessionmem.memory import RedisSessionMemory
+    from langchain_sessionmem.types import SessionInfo
 
 PAGE = 500
 IfExists = Literal["error", "skip", "replace", "append"]
@@ -111,28 +117,29 @@ def export_plan(
     session_id: str | None,
     progress: Progress | None,
 ) -> Plan[TransferStats]:
+    store = memory._backend.store
     if session_id is not None and user_id is None:
         raise ConfigError("export of one session needs its user_id too")
     users = [user_id] if user_id is not None else (yield from users_plan(memory))
     sink(rec.header())
     n_users = n_sessions = n_messages = total = 0
     for uid in users:
-        instructions = yield from memory._get_instructions_plan(uid, None)
+        instructions = yield from sessions_ops.instructions_plan(store, uid, None)
         if session_id is not None:
-            row = yield memory._session_call(uid, session_id)
-            sessions: list[SessionInfo] = [memory._info(uid, row)] if row else []
+            one = yield from sessions_ops.get_plan(store, uid, session_id)
+            sessions: list[SessionInfo] = [one] if one else []
             if not sessions:
                 continue
         else:
-            sessions = yield from _all_sessions(memory, uid)
+            sessions = yield from sessions_ops.all_plan(store, uid)
             if not sessions and instructions is None:
                 continue  # no such user
         sink(rec.user_record(uid, instructions))
         n_users += 1
         total += sum(s.message_count for s in sessions)
         for info in sessions:
-            history = memory.history(uid, info.session_id)
-            state = history._snap((yield history._read_call(0, flags="s")))
+            target = store.session(uid, info.session_id)
+            state = yield from history_ops.state_plan(target, summary=True)
             sink(
                 rec.session_record(
                     uid,
@@ -148,7 +155,7 @@ def export_plan(
             n_sessions += 1
             after = 0
             while True:
-                page = history._snap((yield history._read_call(after=after, limit=PAGE)))
+                page = history_ops.snapshot(target, (yield read(target.keys, uid, after=after, limit=PAGE)))
                 for raw in page.docs:
                     stored = decode_stored(raw, page.cipher)
                     sink(rec.message_record(uid, info.session_id, stored.seq, stored.timestamp_ms, stored.message))
@@ -161,51 +168,42 @@ def export_plan(
     return TransferStats(n_users, n_sessions, n_messages)
 
 
-def _all_sessions(memory: RedisSessionMemory, user_id: str) -> Plan[list[SessionInfo]]:
-    out: list[SessionInfo] = []
-    cursor = None
-    while True:
-        reply = yield memory._list_call(user_id, 200, cursor)
-        page = memory._page_of(user_id, reply)
-        out += page
-        cursor = page.next_cursor
-        if cursor is None:
-            return out
-
-
 def rotate_plan(memory: RedisSessionMemory, user_id: str) -> Plan[int]:
     """Reseal every stored message and summary of ``user_id`` not sealed with its current key
     (plain ones included); returns how many. Messages never change once written, so resealing a
     page read before cannot lose anything; a summary is rewritten under summarize()'s generation
     check, so a newer one is never overwritten."""
-    encryption = memory._backend.store.encryption
+    store = memory._backend.store
+    encryption = store.encryption
     if encryption is None:
         raise ConfigError("rotate_encryption() needs RedisSessionMemory(..., encryption=ContentEncryption(...))")
     encryption.ring(user_id, refresh=True)
     resealed = 0
-    for info in (yield from _all_sessions(memory, user_id)):
-        h = memory.history(user_id, info.session_id)
-        cipher = encryption.for_user(user_id)
-        state = h._snap((yield h._read_call(0, flags="s")))
-        if state.summary is not None and not sealed_with((yield Command("HGET", h._keys.meta, "sum")), cipher):
-            sealed = seal_text(state.summary, h._keys.user.uh, h._keys.sh, cipher)
+    for info in (yield from sessions_ops.all_plan(store, user_id)):
+        target = store.session(user_id, info.session_id)
+        keys, cipher = target.keys, encryption.for_user(user_id)
+        state = yield from history_ops.state_plan(target, summary=True)
+        if state.summary is not None and not sealed_with((yield Command("HGET", keys.meta, "sum")), cipher):
+            sealed = seal_text(state.summary, keys.user.uh, keys.sh, cipher)
             tokens = memory.count_tokens([summary_message(state.summary)])
-            args = [user_id, info.session_id, state.summary_gen, sealed, state.summary_upto, tokens]
+            step = set_summary(
+                keys, user_id, generation=state.summary_gen, sealed=sealed, upto=state.summary_upto, tokens=tokens
+            )
             try:
-                yield Script("set_summary", [h._keys.meta], args)
+                yield step
                 resealed += 1
             except ConcurrentUpdateError:
                 pass  # summarize() or clear() wrote meanwhile, with the current key
         after = 0
         while True:
-            page = h._snap((yield h._read_call(after=after, limit=PAGE)))
+            page = history_ops.snapshot(target, (yield read(keys, user_id, after=after, limit=PAGE)))
             pairs: list[Any] = []
             for raw in page.docs:
                 after = decode_seq(raw)
                 pairs += reseal_doc(raw, cipher) or ()
             if pairs:
-                args = [user_id, info.session_id, h._keys.message_prefix, *pairs]
-                resealed += yield Script("reseal", [h._keys.meta], args)
+                args = [user_id, info.session_id, keys.message_prefix, *pairs]
+                resealed += yield Script("reseal", [keys.meta], args)
             if not page.docs or after >= page.last:
                 break
     return resealed
@@ -213,7 +211,7 @@ def rotate_plan(memory: RedisSessionMemory, user_id: str) -> Plan[int]:
 
 @dataclass
 class _Session:
-    history: RedisSessionHistory
+    target: Session
     record: dict[str, Any]
     skip: bool
     batch: list[tuple[int, int, BaseMessage]]
@@ -228,6 +226,7 @@ def import_plan(
     progress: Progress | None,
     total: int = 0,
 ) -> Plan[TransferStats]:
+    store = memory._backend.store
     if if_exists not in ("error", "skip", "replace", "append"):
         raise ConfigError(f"if_exists must be 'error', 'skip', 'replace' or 'append', got {if_exists!r}")
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
@@ -245,17 +244,17 @@ def import_plan(
         if kind == "user":
             users.add(record["user_id"])
             if record.get("instructions"):  # an absent default does not erase one already stored
-                yield memory._instructions_call(record["user_id"], record["instructions"], None)
+                yield sessions_ops.set_instructions(store, record["user_id"], record["instructions"], None)
         elif kind == "session":
             uid, sid = record["user_id"], record["session_id"]
-            history = memory.history(uid, sid)
-            exists = bool((yield memory._session_call(uid, sid)))
+            target = store.session(uid, sid)
+            exists = (yield from sessions_ops.get_plan(store, uid, sid)) is not None
             if exists and if_exists == "error":
                 raise _exists_error(where, uid, sid)
             skip = exists and if_exists == "skip"
             if exists and if_exists == "replace":
-                yield history._clear_call(drop_session=True)
-            current = _Session(history, record, skip, [])
+                yield clear(target.keys, uid, drop_session=True)
+            current = _Session(target, record, skip, [])
             users.add(uid)
             n_skipped += skip
             n_sessions += not skip
@@ -263,8 +262,8 @@ def import_plan(
                 yield from _settings(memory, current, created=not exists or if_exists == "replace")
         elif kind == "message":
             if current is None or (record["user_id"], record["session_id"]) != (
-                current.history.user_id,
-                current.history.session_id,
+                current.target.user_id,
+                current.target.session_id,
             ):
                 raise InvalidRecordError(f"{where}: a message record must follow its session's record")
             if current.skip:
@@ -290,9 +289,10 @@ def _exists_error(where: str, user_id: str, session_id: str) -> ConfigError:
 
 def refuse_existing_plan(memory: RedisSessionMemory, sessions: list[tuple[str, str]]) -> Plan[None]:
     """Raise before any write if one of ``sessions`` exists (an import with if_exists='error')."""
+    store = memory._backend.store
     for i in range(0, len(sessions), 1000):
         chunk = sessions[i : i + 1000]
-        metas = [memory.history(uid, sid)._keys.meta for uid, sid in chunk]
+        metas = [store.session(uid, sid).keys.meta for uid, sid in chunk]
         found = yield Pipeline([Command("EXISTS", key) for key in metas])
         for (uid, sid), n in zip(chunk, found, strict=True):
             if int(n):
@@ -301,19 +301,16 @@ def refuse_existing_plan(memory: RedisSessionMemory, sessions: list[tuple[str, s
 
 def _settings(memory: RedisSessionMemory, s: _Session, created: bool) -> Plan[None]:
     r = s.record
-    fields: dict[str, Any] = {"title": r.get("title") or "", "meta": _meta(memory, r.get("metadata"))}
+    fields: dict[str, Any] = {
+        "title": r.get("title") or "",
+        "meta": sessions_ops.metadata_json(r.get("metadata") or None, memory.config.max_message_bytes),
+    }
     instructions = r.get("instructions")
     fields["instr"] = instructions or ""
     fields["itok"] = memory.count_tokens([SystemMessage(instructions)]) if instructions else ""
     if created:
         fields["created"] = r["created_at"]
-    yield memory._set_session_call(s.history.user_id, s.history.session_id, fields)
-
-
-def _meta(memory: RedisSessionMemory, metadata: Any) -> str:
-    from langchain_sessionmem.memory import _metadata_json
-
-    return _metadata_json(metadata or None, memory.config.max_message_bytes)
+    yield sessions_ops.set_fields(s.target.store, s.target.user_id, s.target.session_id, fields)
 
 
 def _text(value: Any) -> str:
@@ -324,11 +321,12 @@ def _flush(s: _Session) -> Plan[int]:
     if not s.batch:
         return 0
     batch, s.batch = s.batch, []
-    reply = yield from s.history._append_plan([m for _, _, m in batch], [ts for _, ts, _ in batch])
-    lo, hi = int(reply[0]), int(reply[1])
+    reply = yield from history_ops.append_plan(s.target, [m for _, _, m in batch], [ts for _, ts, _ in batch])
+    if reply is None:
+        return 0
+    lo, hi, kept = reply.first, reply.last, reply.kept
     # Messages whose id the session already holds are skipped (an append of an export into the
     # session it came from stores only what is missing): map the others to their new positions.
-    kept = _text(reply[3]) if len(reply) > 3 else ""
     stored = [old for i, (old, _, _) in enumerate(batch) if not kept or kept[i] == "1"]
     summary = s.record.get("summary")
     if summary is not None:
@@ -346,10 +344,10 @@ def _finish(memory: RedisSessionMemory, s: _Session) -> Plan[int]:
     fields: dict[str, Any] = {"last_active": s.record["last_active"]}
     summary = s.record.get("summary")
     if summary is not None:
-        text, h = summary["text"], s.history
-        sealed = seal_text(text, h._keys.user.uh, h._keys.sh, h._cipher)
+        text, t = summary["text"], s.target
+        sealed = seal_text(text, t.keys.user.uh, t.keys.sh, t.cipher)
         fields.update({"sum": sealed, "sup": s.upto, "stok": memory.count_tokens([summary_message(text)])})
-    yield memory._set_session_call(s.history.user_id, s.history.session_id, fields)
+    yield sessions_ops.set_fields(s.target.store, s.target.user_id, s.target.session_id, fields)
     return n
 
 

@@ -56,13 +56,14 @@ from typing_extensions import NotRequired
 
 from langchain_sessionmem._codec import content_text
 from langchain_sessionmem._keys import check_id, session_of_thread
-from langchain_sessionmem._ops.steps import Pipeline, Plan, Script, adrive, drive
+from langchain_sessionmem._ops import history as history_ops
+from langchain_sessionmem._ops.steps import Pipeline, Plan, Script
+from langchain_sessionmem._ops.target import Session
 from langchain_sessionmem.errors import ConfigError, InvalidIdError
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
-    from langchain_sessionmem.history import RedisSessionHistory
     from langchain_sessionmem.memory import RedisSessionMemory
     from langchain_sessionmem.retriever import RedisSessionHistoryRetriever
 
@@ -164,9 +165,9 @@ def _with_read(append: Plan[Any], read: Script) -> Plan[Any]:
     replies = yield Pipeline([step, read])
     try:
         append.send(replies[0])
-    except StopIteration:
-        pass
-    return replies[0], replies[1]
+    except StopIteration as done:
+        return done.value, replies[1]
+    raise RuntimeError("the append plan asked for more than its script")
 
 
 def _search_options(memory: RedisSessionMemory, options: Mapping[str, Any], what: str) -> dict[str, Any]:
@@ -285,27 +286,29 @@ class SessionMemoryMiddleware(AgentMiddleware[SessionMemoryState, Any]):
     def name(self) -> str:
         return "SessionMemoryMiddleware"
 
-    def _history(self, runtime: Runtime[Any], config: RunnableConfig | None = None) -> RedisSessionHistory:
+    def _session(self, runtime: Runtime[Any], config: RunnableConfig | None = None) -> Session:
         if config is None:
             try:
                 config = get_config()
             except RuntimeError:
                 config = None
         user, session = resolve_ids(runtime.context, config, self.memory.config.max_id_length)
-        return self.memory.history(user, session)
+        return self.memory._backend.store.session(user, session)
 
     # -- plans, shared by the sync and async hooks -----------------------------------------------
 
-    def _begin_plan(self, history: RedisSessionHistory, state: Mapping[str, Any]) -> Plan[dict[str, Any]]:
+    def _begin_plan(self, s: Session, state: Mapping[str, Any]) -> Plan[dict[str, Any]]:
         messages: list[BaseMessage] = list(state["messages"])
         start = _run_start(state)
         run = messages[start:]
         w = self.window
-        read, held = yield from history._snapshot_call_plan(w.k, w.max_tokens, "wis")
-        appended, reply = yield from _with_read(history._append_plan(run), read)
-        snap, stored = history._snapshot_of(reply, held)
+        read, held = yield from history_ops.read_call_plan(
+            s, w.k, w.max_tokens, window=True, instructions=True, summary=True
+        )
+        appended, reply = yield from _with_read(history_ops.append_plan(s, run), read)
+        snap, stored = history_ops.decoded(s, reply, held)
         run_ids = {m.id for m in run if m.id is not None}
-        head: list[str] = [m.text for m in snap.head()]
+        head: list[str] = [m.text for m in history_ops.context_head(snap)]
         if stored and stored[0].type == "system":
             head.append(content_text(stored[0].content))
             stored = stored[1:]
@@ -313,13 +316,13 @@ class SessionMemoryMiddleware(AgentMiddleware[SessionMemoryState, Any]):
         query = _query_of(run)
         if self.retriever is not None and query:
             retriever = self.retriever._settings(
-                {"user_id": history.user_id, "session_id": history.session_id, "exclude_from_seq": max(1, snap.lo)}
+                {"user_id": s.user_id, "session_id": s.session_id, "exclude_from_seq": max(1, snap.lo)}
             )
             found = yield from retriever._plan(query)
             shown = [
                 d
                 for d in found
-                if not (d.metadata.get("session_id") == history.session_id and int(d.metadata["seq"]) >= snap.lo)
+                if not (d.metadata.get("session_id") == s.session_id and int(d.metadata["seq"]) >= snap.lo)
             ]
             if shown:
                 head.append(_recall_text(shown))
@@ -329,20 +332,23 @@ class SessionMemoryMiddleware(AgentMiddleware[SessionMemoryState, Any]):
             "sessionmem_window": window,
             "sessionmem_system": "\n\n".join(h for h in head if h) or None,
             "sessionmem_overflow": snap.exists and snap.lo > max(snap.first, snap.summary_upto + 1),
-            "sessionmem_run_from": int(appended[0]) if appended else None,
+            "sessionmem_run_from": appended.first if appended else None,
         }
 
-    def _store_plan(self, history: RedisSessionHistory, state: Mapping[str, Any]) -> Plan[dict[str, Any]]:
+    def _store_plan(self, s: Session, state: Mapping[str, Any]) -> Plan[dict[str, Any]]:
         messages = state["messages"]
         done = state.get("sessionmem_stored")
         if done is None:  # before_agent did not run (e.g. a resumed interrupt): the core skips known ids
             done = _run_start(state)
         if len(messages) > done:
-            yield from history._append_plan(messages[done:])
+            yield from history_ops.append_plan(s, messages[done:])
         return {"sessionmem_stored": len(messages)}
 
-    def _end_plan(self, history: RedisSessionHistory, state: Mapping[str, Any]) -> Plan[dict[str, Any]]:
-        update = yield from self._store_plan(history, state)
+    def _end_plan(self, s: Session, state: Mapping[str, Any]) -> Plan[dict[str, Any]]:
+        update = yield from self._store_plan(s, state)
+        if self.summary_model is not None and state.get("sessionmem_overflow"):
+            model = cast("BaseChatModel", self.summary_model)
+            yield from history_ops.summarize_plan(s, model, self.summary_keep, None, history_ops.SUMMARY_PROMPT)
         messages = state["messages"]
         return {
             **update,
@@ -370,12 +376,10 @@ class SessionMemoryMiddleware(AgentMiddleware[SessionMemoryState, Any]):
     # -- hooks -------------------------------------------------------------------------------------
 
     def before_agent(self, state: SessionMemoryState, runtime: Runtime[Any]) -> dict[str, Any] | None:
-        history = self._history(runtime)
-        return drive(self._begin_plan(history, state), self.memory._backend.execute)
+        return self.memory._backend.run(self._begin_plan(self._session(runtime), state))
 
     async def abefore_agent(self, state: SessionMemoryState, runtime: Runtime[Any]) -> dict[str, Any] | None:
-        history = self._history(runtime)
-        return await adrive(self._begin_plan(history, state), self.memory._backend.aexecute)
+        return await self.memory._backend.arun(self._begin_plan(self._session(runtime), state))
 
     def wrap_model_call(
         self, request: ModelRequest[Any], handler: Callable[[ModelRequest[Any]], ModelResponse[Any]]
@@ -388,24 +392,16 @@ class SessionMemoryMiddleware(AgentMiddleware[SessionMemoryState, Any]):
         return await handler(self._request(request))
 
     def after_model(self, state: SessionMemoryState, runtime: Runtime[Any]) -> dict[str, Any] | None:
-        return drive(self._store_plan(self._history(runtime), state), self.memory._backend.execute)
+        return self.memory._backend.run(self._store_plan(self._session(runtime), state))
 
     async def aafter_model(self, state: SessionMemoryState, runtime: Runtime[Any]) -> dict[str, Any] | None:
-        return await adrive(self._store_plan(self._history(runtime), state), self.memory._backend.aexecute)
+        return await self.memory._backend.arun(self._store_plan(self._session(runtime), state))
 
     def after_agent(self, state: SessionMemoryState, runtime: Runtime[Any]) -> dict[str, Any] | None:
-        history = self._history(runtime)
-        update = drive(self._end_plan(history, state), self.memory._backend.execute)
-        if self.summary_model is not None and state.get("sessionmem_overflow"):
-            history.summarize(cast("BaseChatModel", self.summary_model), keep_tokens=self.summary_keep)
-        return update
+        return self.memory._backend.run(self._end_plan(self._session(runtime), state))
 
     async def aafter_agent(self, state: SessionMemoryState, runtime: Runtime[Any]) -> dict[str, Any] | None:
-        history = self._history(runtime)
-        update = await adrive(self._end_plan(history, state), self.memory._backend.aexecute)
-        if self.summary_model is not None and state.get("sessionmem_overflow"):
-            await history.asummarize(cast("BaseChatModel", self.summary_model), keep_tokens=self.summary_keep)
-        return update
+        return await self.memory._backend.arun(self._end_plan(self._session(runtime), state))
 
 
 # -- the memory-search tool --------------------------------------------------------------------------

@@ -48,6 +48,7 @@ from redis.connection import parse_url
 
 from langchain_sessionmem._cluster import is_cluster_url, node_url, search_plan
 from langchain_sessionmem._codec import content_text
+from langchain_sessionmem._ops.history import INSTRUCTIONS_ID, SUMMARY_ID
 from langchain_sessionmem._ops.steps import Command, OnNode, Primaries, call
 from langchain_sessionmem._transfer import ProgressBar
 from langchain_sessionmem.config import SessionMemConfig
@@ -58,7 +59,6 @@ from langchain_sessionmem.errors import (
     SearchUnavailableError,
     SessionMemError,
 )
-from langchain_sessionmem.history import INSTRUCTIONS_ID, SUMMARY_ID
 from langchain_sessionmem.importers import LANGCHAIN_REDIS_KEY_PREFIX, from_langchain_redis, from_redisvl
 from langchain_sessionmem.memory import RedisSessionMemory, TransferStats
 

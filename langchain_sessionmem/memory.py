@@ -3,19 +3,17 @@ histories, wires RunnableWithMessageHistory, and administers users and sessions.
 
 from __future__ import annotations
 
-import json
 import os
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, TextIO
 
 import redis
 import redis.asyncio as aredis
+from langchain_core.chat_history import BaseChatMessageHistory
 from langchain_core.embeddings import Embeddings
-from langchain_core.messages import BaseMessage, SystemMessage
+from langchain_core.messages import BaseMessage
 from langchain_core.runnables import Runnable
 from langchain_core.runnables.history import RunnableWithMessageHistory
 from langchain_core.runnables.utils import ConfigurableFieldSpec
@@ -25,9 +23,11 @@ from redis.cluster import RedisCluster
 from langchain_sessionmem import _cluster
 from langchain_sessionmem._backend import Backend
 from langchain_sessionmem._codec import check_messages
-from langchain_sessionmem._keys import DIGEST_HEX, UserKeys, check_id, thread_id_of
+from langchain_sessionmem._keys import check_id, thread_id_of
+from langchain_sessionmem._ops import sessions as sessions_ops
 from langchain_sessionmem._ops.server import policy_plan
-from langchain_sessionmem._ops.steps import Command, EmbedQuery, Plan, Script, adrive, call, drive
+from langchain_sessionmem._ops.steps import Command, EmbedQuery, Pause, Plan, adrive, call, drive
+from langchain_sessionmem._ops.target import Session
 from langchain_sessionmem._records import check_stream, dumps, parse_lines
 from langchain_sessionmem._search import (
     MIGRATIONS,
@@ -38,6 +38,7 @@ from langchain_sessionmem._search import (
     expected_signature,
     parse_search,
     schema_signature,
+    still_indexing,
     vector_index_dims,
 )
 from langchain_sessionmem._tokens import messages_tokens, text_counter
@@ -58,12 +59,12 @@ from langchain_sessionmem.encryption import ContentEncryption
 from langchain_sessionmem.errors import (
     ConfigError,
     EvictionPolicyWarning,
-    IdCollisionError,
     IndexMissingError,
     IndexSchemaMismatchError,
     MissingVectorsWarning,
 )
-from langchain_sessionmem.history import ContextWindow, RedisSessionHistory, Snapshot, _check_count
+from langchain_sessionmem.history import ContextWindow, RedisSessionHistory, SessionContext
+from langchain_sessionmem.types import SessionInfo, SessionPage
 
 if TYPE_CHECKING:
     from langchain_core.tools import BaseTool
@@ -74,46 +75,7 @@ if TYPE_CHECKING:
 __all__ = ["RedisSessionMemory", "SessionInfo", "SessionPage", "TransferStats"]
 
 
-@dataclass(frozen=True, slots=True)
-class SessionInfo:
-    """One session of a user, as listed by ``list_sessions`` and ``get_session``."""
-
-    user_id: str
-    session_id: str
-    created_at: datetime
-    last_active: datetime
-    message_count: int
-    token_count: int = 0
-    """Tokens of the stored messages (``config.tokenizer``), maintained on write."""
-    title: str | None = None
-    """Set by ``update_session``, else the start of the first human message."""
-    metadata: dict[str, Any] = field(default_factory=dict)
-    """Free-form JSON metadata set by ``update_session``."""
-    instructions: str | None = None
-    """The session's own system instructions (not the user's default)."""
-
-
-class SessionPage(list[SessionInfo]):
-    """A page of ``list_sessions``: a list of SessionInfo, plus the cursor of the next page."""
-
-    next_cursor: str | None
-    """Pass to ``list_sessions(cursor=...)`` for the next page; None on the last page."""
-
-    def __init__(self, sessions: list[SessionInfo], next_cursor: str | None) -> None:
-        super().__init__(sessions)
-        self.next_cursor = next_cursor
-
-
-_UNSET: Any = object()
 _DEFAULT_WINDOW = ContextWindow()
-
-
-def _text(value: Any) -> str:
-    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
-
-
-def _ms_to_dt(value: Any) -> datetime:
-    return datetime.fromtimestamp(int(value) / 1000, tz=timezone.utc)
 
 
 @contextmanager
@@ -132,32 +94,8 @@ def _writer(fp: TextIO) -> Callable[[dict[str, Any]], None]:
     return write
 
 
-def _parse_cursor(cursor: str | None) -> tuple[str, str]:
-    if cursor is None:
-        return "", ""
-    score, _, sh = cursor.partition(".") if isinstance(cursor, str) else ("", "", "")
-    if not (score.isdigit() and len(sh) == DIGEST_HEX and all(c in "0123456789abcdef" for c in sh)):
-        raise ConfigError(f"cursor {cursor!r:.80} is not one list_sessions returned; pass its next_cursor or None")
-    return score, sh
-
-
-def _metadata_json(metadata: Any, max_bytes: int) -> str:
-    if metadata is None:
-        return ""
-    if not isinstance(metadata, dict) or not all(isinstance(k, str) for k in metadata):
-        raise ConfigError(f"metadata must be a dict with str keys or None, got {metadata!r:.80}")
-    try:
-        raw = json.dumps(metadata, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-        raw.encode("utf-8")
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"metadata must be JSON-serialisable: {exc}") from exc
-    if len(raw.encode("utf-8")) > max_bytes:
-        raise ConfigError(f"metadata encodes to {len(raw.encode())} bytes, above max_message_bytes={max_bytes}")
-    return raw if metadata else ""
-
-
-def _is_missing_index(exc: Exception) -> bool:
-    return isinstance(exc, IndexMissingError)
+_UNSET = sessions_ops.UNSET
+_SCAN_POLLS = 100  # x 0.05 s: how long setup() waits for a new index to scan the existing keys
 
 
 class RedisSessionMemory:
@@ -258,7 +196,7 @@ class RedisSessionMemory:
         try:
             info = yield Command("FT.INFO", cfg.index_name)
         except Exception as exc:
-            if not _is_missing_index(exc):
+            if not isinstance(exc, IndexMissingError):
                 raise
             try:
                 yield Command(*create_index_args(cfg))
@@ -299,6 +237,12 @@ class RedisSessionMemory:
             return
         fp = fingerprint(self._backend.store.embedder(), dims, cfg)
         types = "|".join(sorted(cfg.embed_message_types))
+        # An index just created (or an old one migrated) scans the existing keys in the background:
+        # counted before the scan ends, missing vectors would go unreported. Wait for it, briefly.
+        for _ in range(_SCAN_POLLS):
+            if not still_indexing((yield Command("FT.INFO", cfg.index_name))):
+                break
+            yield Pause(0.05)
         reply = yield Command(
             "FT.SEARCH", cfg.index_name, f"@type:{{{types}}} -@emb:{{{fp}}}", "LIMIT", 0, 0, "DIALECT", 2
         )
@@ -324,7 +268,7 @@ class RedisSessionMemory:
         try:
             info = yield Command("FT.INFO", self.config.vector_index_name)
         except Exception as exc:
-            if not _is_missing_index(exc):
+            if not isinstance(exc, IndexMissingError):
                 raise
             return None
         check_vector_index(info, self.config)  # never rebuild (drop) another memory's vector index
@@ -366,18 +310,31 @@ class RedisSessionMemory:
     # -- histories -----------------------------------------------------------------------------
 
     def history(self, user_id: str, session_id: str, *, window: ContextWindow | None = None) -> RedisSessionHistory:
-        """The history of one user's session. No I/O.
+        """The history of one user's session: ``messages`` is what is stored. No I/O.
 
         Args:
             user_id: The user.
             session_id: The session, scoped to the user.
-            window: When set, the history's ``messages`` is this context (instructions, summary
-                and the trimmed recent window) instead of every message.
+            window: Deprecated (a DeprecationWarning): use ``context(user_id, session_id, window)``.
 
         Raises:
             InvalidIdError: An id is not a non-empty str within ``config.max_id_length``.
         """
         return RedisSessionHistory(user_id, session_id, window=window, backend=self._backend)
+
+    def context(self, user_id: str, session_id: str, window: ContextWindow | None = None) -> SessionContext:
+        """What a chain sees of one user's session: a ``SessionContext`` whose ``messages`` is the
+        ``window`` (default ``ContextWindow()``: the effective instructions and the running summary,
+        then every message after the summary) and whose ``add_messages`` appends to the history. No I/O.
+
+        Raises:
+            InvalidIdError: An id is not a non-empty str within ``config.max_id_length``.
+            ConfigError: ``window`` is not a ContextWindow.
+        """
+        return SessionContext(self.history(user_id, session_id), window or ContextWindow())
+
+    def _session(self, user_id: str, session_id: str) -> Session:
+        return self._backend.store.session(user_id, session_id)
 
     @property
     def embeddings(self) -> Embeddings | None:
@@ -502,8 +459,8 @@ class RedisSessionMemory:
         if window is not None and not isinstance(window, ContextWindow):
             raise ConfigError(f"window must be a ContextWindow or None, got {type(window).__name__}")
 
-        def factory(user_id: str, session_id: str) -> RedisSessionHistory:
-            return self.history(user_id, session_id, window=window)
+        def factory(user_id: str, session_id: str) -> BaseChatMessageHistory:
+            return self.history(user_id, session_id) if window is None else self.context(user_id, session_id, window)
 
         return RunnableWithMessageHistory(
             runnable,
@@ -513,43 +470,6 @@ class RedisSessionMemory:
         )
 
     # -- administration ------------------------------------------------------------------------
-
-    def _user(self, user_id: str) -> UserKeys:
-        return UserKeys.of(self.config.key_prefix, check_id("user_id", user_id, self.config.max_id_length))
-
-    def _user_call(self, user_id: str) -> Script:
-        u = self._user(user_id)
-        args = [user_id, u.meta_prefix, u.message_prefix, u.vector_prefix, u.ids_prefix]
-        return Script("delete_user", [u.sessions, u.user], args)
-
-    def _list_call(self, user_id: str, limit: int | None, cursor: str | None) -> Script:
-        u = self._user(user_id)
-        n = _check_count("limit", limit, optional=True)
-        if n == 0:
-            raise ConfigError("limit must be None or an int >= 1, got 0")
-        score, sh = _parse_cursor(cursor)
-        return Script("list_sessions", [u.sessions, u.user], [user_id, u.meta_prefix, u.message_prefix, score, sh, n])
-
-    @staticmethod
-    def _info(user_id: str, row: list[Any]) -> SessionInfo:
-        sid, created, last, count, tokens, title, meta, instr = (_text(v) for v in row)
-        return SessionInfo(
-            user_id,
-            sid,
-            _ms_to_dt(created),
-            _ms_to_dt(last),
-            int(count),
-            int(tokens),
-            title or None,
-            json.loads(meta) if meta else {},
-            instr or None,
-        )
-
-    @classmethod
-    def _page_of(cls, user_id: str, reply: list[Any]) -> SessionPage:
-        score, sh = _text(reply[0]), _text(reply[1])
-        rows = [cls._info(user_id, reply[i : i + 8]) for i in range(2, len(reply), 8)]
-        return SessionPage(rows, f"{int(float(score))}.{sh}" if score else None)
 
     def list_sessions(self, user_id: str, *, limit: int | None = None, cursor: str | None = None) -> SessionPage:
         """The user's live sessions, most recently active first. One round trip.
@@ -563,45 +483,27 @@ class RedisSessionMemory:
         Returns:
             A list of SessionInfo with a ``next_cursor`` attribute (None on the last page).
         """
-        return self._page_of(user_id, self._backend.run(call(self._list_call(user_id, limit, cursor))))
+        return self._backend.run(sessions_ops.list_plan(self._backend.store, user_id, limit, cursor))
 
     async def alist_sessions(self, user_id: str, *, limit: int | None = None, cursor: str | None = None) -> SessionPage:
         """Async twin of ``list_sessions``."""
-        return self._page_of(user_id, await self._backend.arun(call(self._list_call(user_id, limit, cursor))))
-
-    def _session_call(self, user_id: str, session_id: str) -> Script:
-        h = self.history(user_id, session_id)
-        return Script("session_info", [h._keys.meta], h._ids())
+        return await self._backend.arun(sessions_ops.list_plan(self._backend.store, user_id, limit, cursor))
 
     def get_session(self, user_id: str, session_id: str) -> SessionInfo | None:
         """One session's SessionInfo, or None if it does not exist. One round trip."""
-        row = self._backend.run(call(self._session_call(user_id, session_id)))
-        return self._info(user_id, row) if row else None
+        return self._backend.run(sessions_ops.get_plan(self._backend.store, user_id, session_id))
 
     async def aget_session(self, user_id: str, session_id: str) -> SessionInfo | None:
         """Async twin of ``get_session``."""
-        row = await self._backend.arun(call(self._session_call(user_id, session_id)))
-        return self._info(user_id, row) if row else None
-
-    def _set_session_call(self, user_id: str, session_id: str, fields: dict[str, Any]) -> Script:
-        keys = self.history(user_id, session_id)._keys
-        args: list[Any] = [user_id, session_id, keys.sh, self.config.ttl_ms]
-        for name, value in fields.items():
-            args += [name, value]
-        return Script("set_session", [keys.meta, keys.user.sessions, keys.user.user], args)
-
-    def _update_fields(self, title: Any, metadata: Any) -> dict[str, Any]:
-        fields: dict[str, Any] = {}
-        if title is not _UNSET:
-            if title is not None and (not isinstance(title, str) or not title.strip()):
-                raise ConfigError(f"title must be a non-empty str or None, got {title!r}")
-            fields["title"] = title or ""
-        if metadata is not _UNSET:
-            fields["meta"] = _metadata_json(metadata, self.config.max_message_bytes)
-        return fields
+        return await self._backend.arun(sessions_ops.get_plan(self._backend.store, user_id, session_id))
 
     def update_session(
-        self, user_id: str, session_id: str, *, title: str | None = _UNSET, metadata: dict[str, Any] | None = _UNSET
+        self,
+        user_id: str,
+        session_id: str,
+        *,
+        title: str | None = _UNSET,
+        metadata: dict[str, Any] | None = _UNSET,
     ) -> None:
         """Set a session's title and/or metadata (creating the session if needed). History is untouched.
 
@@ -615,35 +517,20 @@ class RedisSessionMemory:
         Raises:
             ConfigError: A value is of the wrong type, not JSON, or above ``config.max_message_bytes``.
         """
-        fields = self._update_fields(title, metadata)
-        if fields:
-            self._backend.run(call(self._set_session_call(user_id, session_id, fields)))
+        self._backend.run(sessions_ops.update_plan(self._backend.store, user_id, session_id, title, metadata))
 
     async def aupdate_session(
-        self, user_id: str, session_id: str, *, title: str | None = _UNSET, metadata: dict[str, Any] | None = _UNSET
+        self,
+        user_id: str,
+        session_id: str,
+        *,
+        title: str | None = _UNSET,
+        metadata: dict[str, Any] | None = _UNSET,
     ) -> None:
         """Async twin of ``update_session``."""
-        fields = self._update_fields(title, metadata)
-        if fields:
-            await self._backend.arun(call(self._set_session_call(user_id, session_id, fields)))
+        await self._backend.arun(sessions_ops.update_plan(self._backend.store, user_id, session_id, title, metadata))
 
     # -- system instructions -------------------------------------------------------------------
-
-    def _instructions_call(self, user_id: str, instructions: str | None, session_id: str | None) -> Script:
-        if instructions is not None:
-            if not isinstance(instructions, str) or not instructions.strip():
-                raise ConfigError(f"instructions must be a non-empty str (None clears them), got {instructions!r:.80}")
-            size = len(instructions.encode("utf-8", "surrogatepass"))
-            if size > self.config.max_message_bytes:
-                raise ConfigError(
-                    f"instructions are {size} bytes, above max_message_bytes={self.config.max_message_bytes}"
-                )
-        text = instructions or ""
-        tokens = self.count_tokens([SystemMessage(text)]) if text else ""
-        if session_id is not None:
-            return self._set_session_call(user_id, session_id, {"instr": text, "itok": tokens})
-        u = self._user(user_id)
-        return Script("set_user", [u.user, u.sessions], [user_id, text, tokens])
 
     def set_instructions(self, user_id: str, instructions: str | None, *, session_id: str | None = None) -> None:
         """Set (or with None clear) system instructions: the user's default, or one session's override.
@@ -656,11 +543,14 @@ class RedisSessionMemory:
         Raises:
             ConfigError: ``instructions`` is not a non-empty str or None, or is too large.
         """
-        self._backend.run(call(self._instructions_call(user_id, instructions, session_id)))
+        step = sessions_ops.set_instructions(self._backend.store, user_id, instructions, session_id)
+        self._backend.run(call(step))
 
     async def aset_instructions(self, user_id: str, instructions: str | None, *, session_id: str | None = None) -> None:
         """Async twin of ``set_instructions``."""
-        await self._backend.arun(call(self._instructions_call(user_id, instructions, session_id)))
+        await self._backend.arun(
+            call(sessions_ops.set_instructions(self._backend.store, user_id, instructions, session_id))
+        )
 
     def clear_instructions(self, user_id: str, *, session_id: str | None = None) -> None:
         """Remove the user's default instructions, or one session's override."""
@@ -670,31 +560,18 @@ class RedisSessionMemory:
         """Async twin of ``clear_instructions``."""
         await self.aset_instructions(user_id, None, session_id=session_id)
 
-    def _get_instructions_plan(self, user_id: str, session_id: str | None) -> Plan[str | None]:
-        if session_id is not None:
-            h = self.history(user_id, session_id)
-            return Snapshot.of((yield h._read_call(0, flags="i"))).instructions
-        u = self._user(user_id)
-        owner, text = yield Command("HMGET", u.user, "uid", "instr")
-        if owner is not None and _text(owner) != user_id:
-            raise IdCollisionError("two different user ids map to the same Redis keys; nothing was read")
-        return _text(text) if text is not None else None
-
     def get_instructions(self, user_id: str, session_id: str | None = None) -> str | None:
         """The instructions in effect: the session's own, else the user's default; None if neither.
         Without ``session_id``, the user's default."""
-        return drive(self._get_instructions_plan(user_id, session_id), self._backend.execute)
+        return self._backend.run(sessions_ops.instructions_plan(self._backend.store, user_id, session_id))
 
     async def aget_instructions(self, user_id: str, session_id: str | None = None) -> str | None:
         """Async twin of ``get_instructions``."""
-        return await adrive(self._get_instructions_plan(user_id, session_id), self._backend.aexecute)
+        return await self._backend.arun(sessions_ops.instructions_plan(self._backend.store, user_id, session_id))
 
     def count_tokens(self, messages: Sequence[BaseMessage]) -> int:
         """Tokens of ``messages`` as this memory counts them (``config.tokenizer``). No I/O."""
         return messages_tokens(check_messages(messages), text_counter(self.config.tokenizer))
-
-    def _delete_session_call(self, user_id: str, session_id: str) -> Script:
-        return self.history(user_id, session_id)._clear_call(drop_session=True)
 
     def delete_session(self, user_id: str, session_id: str, *, checkpointer: Any = None) -> int:
         """Delete one session and its messages. Returns the number of messages deleted.
@@ -703,14 +580,14 @@ class RedisSessionMemory:
             checkpointer: A LangGraph checkpointer (``InMemorySaver``, ``RedisSaver``, ...): its
                 thread ``thread_id(user_id, session_id)`` is deleted too.
         """
-        n = int(self._backend.run(call(self._delete_session_call(user_id, session_id))))
+        n = int(self._backend.run(call(sessions_ops.delete_session(self._backend.store, user_id, session_id))))
         if checkpointer is not None:
             checkpointer.delete_thread(self.thread_id(user_id, session_id))
         return n
 
     async def adelete_session(self, user_id: str, session_id: str, *, checkpointer: Any = None) -> int:
         """Async twin of ``delete_session`` (calls the checkpointer's ``adelete_thread``)."""
-        n = int(await self._backend.arun(call(self._delete_session_call(user_id, session_id))))
+        n = int(await self._backend.arun(call(sessions_ops.delete_session(self._backend.store, user_id, session_id))))
         if checkpointer is not None:
             await checkpointer.adelete_thread(self.thread_id(user_id, session_id))
         return n
@@ -726,7 +603,7 @@ class RedisSessionMemory:
             The number of messages deleted.
         """
         sessions = [] if checkpointer is None else [s.session_id for s in self.list_sessions(user_id)]
-        n = int(self._backend.run(call(self._user_call(user_id)))[1])
+        n = self._backend.run(sessions_ops.delete_user_plan(self._backend.store, user_id))
         for session_id in sessions:
             checkpointer.delete_thread(self.thread_id(user_id, session_id))
         return n
@@ -734,7 +611,7 @@ class RedisSessionMemory:
     async def adelete_user(self, user_id: str, *, checkpointer: Any = None) -> int:
         """Async twin of ``delete_user`` (calls the checkpointer's ``adelete_thread``)."""
         sessions = [] if checkpointer is None else [s.session_id for s in await self.alist_sessions(user_id)]
-        n = int((await self._backend.arun(call(self._user_call(user_id))))[1])
+        n = await self._backend.arun(sessions_ops.delete_user_plan(self._backend.store, user_id))
         for session_id in sessions:
             await checkpointer.adelete_thread(self.thread_id(user_id, session_id))
         return n
@@ -888,7 +765,7 @@ class RedisSessionMemory:
             try:
                 yield Command("FT.DROPINDEX", name)
             except Exception as exc:
-                if not _is_missing_index(exc):
+                if not isinstance(exc, IndexMissingError):
                     raise
 
     def drop_indexes(self) -> None:

@@ -16,6 +16,7 @@ from pydantic import ConfigDict, Field, StrictStr, ValidationError
 from langchain_sessionmem._cluster import search_plan
 from langchain_sessionmem._codec import REBUILDABLE, StoredMessage, content_text, decode_stored
 from langchain_sessionmem._keys import SessionKeys, UserKeys, check_id, parse_message_key
+from langchain_sessionmem._ops.history import stored_plan
 from langchain_sessionmem._ops.steps import Command, EmbedQuery, Pipeline, Plan, Rerank, adrive, drive
 from langchain_sessionmem._search import (
     Hit,
@@ -30,7 +31,6 @@ from langchain_sessionmem._search import (
 from langchain_sessionmem._vectors import fingerprint, pack, role_of
 from langchain_sessionmem.encryption import UserCipher
 from langchain_sessionmem.errors import ConfigError
-from langchain_sessionmem.history import Snapshot
 from langchain_sessionmem.memory import RedisSessionMemory
 
 __all__ = ["RedisSessionHistoryRetriever"]
@@ -234,9 +234,8 @@ class RedisSessionHistoryRetriever(BaseRetriever):
 
         if not seeds:
             if self.fallback and session is not None:
-                history = memory.history(self.user_id, session.session_id)
-                reply = yield history._read_call(self.k)
-                recent = [decode_stored(raw, cipher) for raw in Snapshot.of(reply).docs]
+                target = memory._backend.store.session(self.user_id, session.session_id)
+                recent = yield from stored_plan(target, k=self.k)
                 return [_document(self.user_id, self.session_id, s, None, None, "recent") for s in recent]
             return []
         if self.reranker is not None:

@@ -67,9 +67,11 @@ def _tag(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def config(request: pytest.FixtureRequest, redis_url: str) -> Iterator[SessionMemConfig]:
-    """A key prefix and index of this test's own; everything under them is removed afterwards."""
+    """A key prefix and index of this test's own; everything under them is removed before (what an
+    interrupted run left) and afterwards."""
     tag = _tag(request)
     cfg = SessionMemConfig(key_prefix=f"t{tag}:", index_name=f"t{tag}:idx")
+    drop_prefix(redis_url, cfg.key_prefix)
     yield cfg
     drop_prefix(redis_url, cfg.key_prefix)
 

@@ -85,6 +85,13 @@ class Rerank:
 
 
 @dataclass(frozen=True, slots=True)
+class Pause:
+    """Wait ``seconds`` (``time.sleep``; ``asyncio.sleep`` on the async path)."""
+
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
 class Primaries:
     """The cluster's primaries; ``[None]`` on a single server (see _cluster.py)."""
 
@@ -97,7 +104,7 @@ class OnNode:
     command: Command
 
 
-Step = Union[Command, Script, Pipeline, EmbedDocuments, EmbedQuery, Chat, Rerank, Primaries, OnNode]  # noqa: UP007
+Step = Union[Command, Script, Pipeline, EmbedDocuments, EmbedQuery, Chat, Rerank, Pause, Primaries, OnNode]  # noqa: UP007
 Plan = Generator[Step, Any, T]
 
 

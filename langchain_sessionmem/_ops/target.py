@@ -63,13 +63,12 @@ class Store:
 
 @dataclass(frozen=True, slots=True)
 class Session:
-    """One user's session of a store: checked ids, key names and the user's cipher."""
+    """One user's session of a store: checked ids and key names."""
 
     store: Store
     user_id: str
     session_id: str
     keys: SessionKeys
-    cipher: UserCipher | None
 
     @classmethod
     def of(cls, store: Store, user_id: str, session_id: str) -> Session:
@@ -77,7 +76,12 @@ class Session:
         cfg = store.config
         uid = check_id("user_id", user_id, cfg.max_id_length)
         sid = check_id("session_id", session_id, cfg.max_id_length)
-        return cls(store, uid, sid, SessionKeys.of(cfg.key_prefix, uid, sid), store.cipher(uid))
+        return cls(store, uid, sid, SessionKeys.of(cfg.key_prefix, uid, sid))
+
+    @property
+    def cipher(self) -> UserCipher | None:
+        """The user's cipher now (asked each time: a rotated key is used at once)."""
+        return self.store.cipher(self.user_id)
 
     @property
     def config(self) -> SessionMemConfig:

@@ -4,6 +4,7 @@ tool-calling model (no network). Every behaviour runs through invoke, ainvoke, s
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -324,7 +325,9 @@ async def test_recall_runs_once_per_run_and_skips_what_the_window_holds(
 async def check_two_turns_on_a_thread(run: Runner, mem: RedisSessionMemory, checkpointer: Any) -> None:
     model = three_step_model()
     agent = create_agent(model, [lookup], middleware=[mem.middleware()], checkpointer=checkpointer)
-    session = mem.config.key_prefix  # unique per test: RedisSaver's threads outlive the test
+    # Unique per run, not only per test: RedisSaver's threads outlive the test (and a rerun of the
+    # suite on the same server would otherwise continue the last run's thread).
+    session = f"{mem.config.key_prefix}{uuid.uuid4().hex[:8]}"
     kwargs = {**ctx("alice", session), "config": {"configurable": {"thread_id": mem.thread_id("alice", session)}}}
     await run(agent, "first", **kwargs)
     out = await run(agent, "second", **kwargs)

@@ -26,8 +26,8 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMe
 
 from langchain_sessionmem import RedisSessionMemory, SessionMemConfig
 from langchain_sessionmem._codec import content_text
+from langchain_sessionmem._ops.history import title_of
 from langchain_sessionmem.errors import InvalidMessageError, MessageSerializationError, SessionMemError
-from langchain_sessionmem.history import title_of
 from langchain_sessionmem.testing import HashingEmbeddings
 from tests.messages import as_stored
 from tests.store.conftest import Api

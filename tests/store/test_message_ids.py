@@ -11,6 +11,7 @@ from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
 from langchain_sessionmem import RedisSessionMemory, SessionMemConfig
 from langchain_sessionmem._keys import SessionKeys
+from langchain_sessionmem._ops.history import append_plan
 from tests.store.conftest import Api
 
 
@@ -113,7 +114,9 @@ def test_a_batch_sent_again_reports_the_same_kept_messages(memory: RedisSessionM
     # which messages the first call kept, as the first reply did: an import maps summaries by it.
     history = memory.history("alice", "s1")
     history.add_messages([HumanMessage("q1", id="h1")])
-    plan = history._append_plan([HumanMessage("q1", id="h1"), AIMessage("a1", id="a1")])
+    plan = append_plan(
+        memory._backend.store.session("alice", "s1"), [HumanMessage("q1", id="h1"), AIMessage("a1", id="a1")]
+    )
     step = next(plan)
     first = memory._backend.execute(step)
     again = memory._backend.execute(step)

@@ -1,5 +1,6 @@
 """Per-user, per-session LangChain chat memory on Redis (RedisJSON + RediSearch)."""
 
+from langchain_sessionmem._codec import StoredMessage
 from langchain_sessionmem._records import session_records
 from langchain_sessionmem.config import SessionMemConfig
 from langchain_sessionmem.encryption import ContentEncryption, KeyRing
@@ -29,7 +30,7 @@ from langchain_sessionmem.errors import (
     SummarizationError,
     TokenizerFallbackWarning,
 )
-from langchain_sessionmem.history import ContextWindow, RedisSessionHistory
+from langchain_sessionmem.history import ContextWindow, RedisSessionHistory, SessionContext
 from langchain_sessionmem.memory import RedisSessionMemory, SessionInfo, SessionPage, TransferStats
 from langchain_sessionmem.retriever import RedisSessionHistoryRetriever
 
@@ -71,6 +72,7 @@ __all__ = [
     "RedisUnavailableError",
     "SearchUnavailableError",
     "RedisSessionMemory",
+    "SessionContext",
     "SessionInfo",
     "SessionMemoryMiddleware",
     "SessionPage",
@@ -78,6 +80,7 @@ __all__ = [
     "SessionMemConfig",
     "SessionMemError",
     "SlotMigratingError",
+    "StoredMessage",
     "SummarizationError",
     "TokenizerFallbackWarning",
     "EvictionPolicyWarning",

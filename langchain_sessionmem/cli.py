@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import errno
 import importlib
-import io
 import json
 import os
 import sys
@@ -42,7 +41,6 @@ from langchain_core.messages import (
     ChatMessage,
     ToolMessage,
     message_to_dict,
-    messages_from_dict,
 )
 from redis.connection import parse_url
 
@@ -372,18 +370,12 @@ def sessions(ctx: click.Context, user: str, limit: int | None, cursor: str | Non
 
 
 def _timed_messages(memory: RedisSessionMemory, user: str, session: str) -> Iterator[tuple[int, BaseMessage]]:
-    """(timestamp ms, message) of every message of a session, oldest first.
-
-    ``history.messages`` carries no times; the export records do, so the session is exported to
-    memory and read back.
-    """
-    buffer = io.StringIO()
-    memory.export_jsonl(buffer, user_id=user, session_id=session)
-    for line in buffer.getvalue().splitlines():
-        record = json.loads(line)
-        if record.get("kind") == "message":
-            (message,) = messages_from_dict([record["message"]])
-            yield int(record["ts"]), message
+    """(timestamp ms, message) of every message of a session, oldest first, a page at a time."""
+    history, after = memory.history(user, session), 0
+    while page := history.get_stored(after=after, limit=500):
+        for stored in page:
+            yield stored.timestamp_ms, stored.message
+        after = page[-1].seq
 
 
 @cli.command()

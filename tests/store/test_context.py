@@ -432,3 +432,58 @@ async def test_with_message_history_prepends_instructions_and_trims(api: Api, am
     else:
         await plain.ainvoke({"question": "q"}, config=cfg)
     assert seen[-1][:-1] == stored
+
+
+# -- the literal history and the context a chain sees ------------------------------------------------
+
+
+async def test_a_history_is_literal_and_a_session_context_is_what_a_chain_sees(
+    api: Api, amemory: RedisSessionMemory
+) -> None:
+    history = amemory.history("u", "s")
+    turns = _turns(6)
+    await api(history, "add_messages", turns)
+    await api(amemory, "set_instructions", "u", "Answer in French.")
+    window = ContextWindow(k=2)
+    context = amemory.context("u", "s", window)
+    assert await api(history, "messages") == turns  # what is stored, whatever else is configured
+    seen = await api(context, "messages")
+    assert seen == [SystemMessage("Answer in French.", id="sessionmem-instructions"), *turns[-2:]]
+    assert seen == await api(history, "get_context", k=2)
+    await api(context, "add_messages", [HumanMessage("more")])  # appends to the history itself
+    assert [m.text for m in await api(history, "messages")][-1] == "more"
+    # the window (last 2: "answer 5", "more") starts on a human message, as trim_messages cuts
+    assert [m.text for m in await api(context, "messages")] == ["Answer in French.", "more"]
+    assert context.history.session_id == "s"
+    await api(context, "clear")
+    assert await api(history, "messages") == []
+    default = amemory.context("u", "s")  # instructions + summary + every message after it
+    assert default.window == ContextWindow()
+    with pytest.raises(ConfigError, match="ContextWindow"):
+        amemory.context("u", "s", {"k": 2})  # type: ignore[arg-type]
+
+
+def test_a_history_built_with_a_window_still_returns_the_context_but_warns(memory: RedisSessionMemory) -> None:
+    memory.history("u", "s").add_messages(_turns(4))
+    with pytest.warns(DeprecationWarning, match=r"memory\.context"):
+        old = memory.history("u", "s", window=ContextWindow(k=2))
+    assert old.messages == _turns(4)[-2:]
+
+
+async def test_get_stored_pages_with_sequence_numbers_and_times(api: Api, amemory: RedisSessionMemory) -> None:
+    history = amemory.history("u", "s")
+    turns = _turns(5)
+    await api(history, "add_messages", turns[:3])
+    await api(history, "add_messages", turns[3:])
+    stored = await api(history, "get_stored")
+    assert [s.message for s in stored] == turns
+    assert [s.seq for s in stored] == [1, 2, 3, 4, 5]
+    assert all(s.timestamp_ms > 1_600_000_000_000 for s in stored)
+    assert [s.timestamp_ms for s in stored] == sorted(s.timestamp_ms for s in stored)
+    first = await api(history, "get_stored", limit=2)
+    rest = await api(history, "get_stored", after=first[-1].seq, limit=10)
+    assert [s.seq for s in first + rest] == [1, 2, 3, 4, 5]
+    assert await api(history, "get_stored", after=5) == []
+    for bad in ({"after": -1}, {"limit": -2}, {"after": "1"}):
+        with pytest.raises(ConfigError):
+            await api(history, "get_stored", **bad)

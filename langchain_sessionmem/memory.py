@@ -7,7 +7,7 @@ import json
 import os
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, TextIO
@@ -59,6 +59,8 @@ from langchain_sessionmem.errors import (
     ConfigError,
     EvictionPolicyWarning,
     IdCollisionError,
+    IndexExistsError,
+    IndexFieldExistsError,
     IndexMissingError,
     IndexSchemaMismatchError,
     MissingVectorsWarning,
@@ -154,10 +156,6 @@ def _metadata_json(metadata: Any, max_bytes: int) -> str:
     if len(raw.encode("utf-8")) > max_bytes:
         raise ConfigError(f"metadata encodes to {len(raw.encode())} bytes, above max_message_bytes={max_bytes}")
     return raw if metadata else ""
-
-
-def _is_missing_index(exc: Exception) -> bool:
-    return isinstance(exc, IndexMissingError)
 
 
 class RedisSessionMemory:
@@ -257,23 +255,16 @@ class RedisSessionMemory:
         info: Any = None
         try:
             info = yield Command("FT.INFO", cfg.index_name)
-        except Exception as exc:
-            if not _is_missing_index(exc):
-                raise
+        except IndexMissingError:
             try:
                 yield Command(*create_index_args(cfg))
-            except Exception as exc2:  # another process created it first: verify theirs
-                if "already exists" not in str(exc2).lower():
-                    raise
+            except IndexExistsError:  # another process created it first: verify theirs
                 info = yield Command("FT.INFO", cfg.index_name)
         if info is not None:
             found, want = schema_signature(info), expected_signature(cfg)
             if found[:2] == want[:2] and found[2] in MIGRATIONS:  # an older version's index: add the new fields
-                try:
+                with suppress(IndexFieldExistsError):  # another process migrated it first
                     yield Command("FT.ALTER", cfg.index_name, *MIGRATIONS[found[2]])
-                except Exception as exc:  # another process migrated it first
-                    if "duplicate" not in str(exc).lower():
-                        raise
                 info = yield Command("FT.INFO", cfg.index_name)
             check_index(info, cfg)
         self._backend.store.facts.index_checked = True
@@ -282,8 +273,8 @@ class RedisSessionMemory:
         dims = yield from self._dims_plan()
         current = yield from self._vector_index_plan()
         if current is None:
-            yield from self._create_vector_index_plan(dims)
-        elif current != (dims, cfg.vector_dtype, cfg.vector_algorithm):
+            current = yield from self._create_vector_index_plan(dims)
+        if current != (dims, cfg.vector_dtype, cfg.vector_algorithm):
             raise IndexSchemaMismatchError(
                 f"vector index {cfg.vector_index_name!r} holds {current!r} (dims, type, algorithm) but the "
                 f"embeddings and config give {(dims, cfg.vector_dtype, cfg.vector_algorithm)!r}: the embedding model "
@@ -323,19 +314,18 @@ class RedisSessionMemory:
     def _vector_index_plan(self) -> Plan[tuple[int, str, str] | None]:
         try:
             info = yield Command("FT.INFO", self.config.vector_index_name)
-        except Exception as exc:
-            if not _is_missing_index(exc):
-                raise
+        except IndexMissingError:
             return None
         check_vector_index(info, self.config)  # never rebuild (drop) another memory's vector index
         return vector_index_dims(info)
 
-    def _create_vector_index_plan(self, dims: int) -> Plan[None]:
+    def _create_vector_index_plan(self, dims: int) -> Plan[tuple[int, str, str] | None]:
+        """Create the vector index; (dims, type, algorithm) of the index now there."""
         try:
             yield Command(*create_vector_index_args(self.config, dims))
-        except Exception as exc:  # created by another process meanwhile
-            if "already exists" not in str(exc).lower():
-                raise
+        except IndexExistsError:  # another process created it first: verify theirs
+            return (yield from self._vector_index_plan())
+        return dims, self.config.vector_dtype, self.config.vector_algorithm
 
     def setup(self) -> None:
         """Check the server has RedisJSON and RediSearch; create the index or verify its schema.
@@ -885,11 +875,8 @@ class RedisSessionMemory:
 
     def _drop_plan(self) -> Plan[None]:
         for name in (self.config.index_name, self.config.vector_index_name):
-            try:
+            with suppress(IndexMissingError):
                 yield Command("FT.DROPINDEX", name)
-            except Exception as exc:
-                if not _is_missing_index(exc):
-                    raise
 
     def drop_indexes(self) -> None:
         """Drop this memory's RediSearch indexes; every message and vector is kept.

@@ -46,7 +46,6 @@ from langchain_sessionmem._transfer import (
     TransferStats,
     export_plan,
     import_plan,
-    progress_bar,
     refuse_existing_plan,
     reindex_plan,
     rotate_plan,
@@ -66,6 +65,7 @@ from langchain_sessionmem.errors import (
     MissingVectorsWarning,
 )
 from langchain_sessionmem.history import ContextWindow, RedisSessionHistory, Snapshot, _check_count
+from langchain_sessionmem.progress import Progress, progress_callback
 
 if TYPE_CHECKING:
     from langchain_core.tools import BaseTool
@@ -413,7 +413,7 @@ class RedisSessionMemory:
     # -- reindex -------------------------------------------------------------------------------
 
     def reindex(
-        self, *, batch_size: int = 256, progress: bool | Callable[[int, int], None] = True, verify: bool = False
+        self, *, batch_size: int = 256, progress: Callable[[int, int], None] | None = None, verify: bool = False
     ) -> int:
         """Embed every message that has no vector from the current model, in batches.
 
@@ -432,21 +432,24 @@ class RedisSessionMemory:
 
         Args:
             batch_size: Messages per ``embed_documents`` call.
-            progress: True prints a progress line to stderr; or a callback ``(done, total)``
-                (with ``verify``, the check then reports ``(checked, total)``).
+            progress: A callback ``(done, total)``, called after each batch (with ``verify``,
+                the check then reports ``(checked, total)``); ``ProgressBar("reindex")`` from
+                ``langchain_sessionmem.progress`` draws a bar on stderr. None (the default)
+                reports nothing (0.1.0 drew a bar by default; a bool still works until the next
+                release, with a DeprecationWarning).
             verify: Also check every vector of the current model against its message's text.
 
         Returns:
             The number of messages embedded (or re-embedded).
         """
-        plan = reindex_plan(self, batch_size, progress_bar(progress, "reindex"), verify)
+        plan = reindex_plan(self, batch_size, progress_callback(progress, "reindex"), verify)
         return drive(plan, self._backend.execute)
 
     async def areindex(
-        self, *, batch_size: int = 256, progress: bool | Callable[[int, int], None] = True, verify: bool = False
+        self, *, batch_size: int = 256, progress: Callable[[int, int], None] | None = None, verify: bool = False
     ) -> int:
         """Async twin of ``reindex`` (uses ``aembed_documents``)."""
-        plan = reindex_plan(self, batch_size, progress_bar(progress, "reindex"), verify)
+        plan = reindex_plan(self, batch_size, progress_callback(progress, "reindex"), verify)
         return await adrive(plan, self._backend.aexecute)
 
     def get_session_history(self, user_id: str, session_id: str) -> RedisSessionHistory:
@@ -759,7 +762,7 @@ class RedisSessionMemory:
         *,
         user_id: str | None = None,
         session_id: str | None = None,
-        progress: bool | Callable[[int, int], None] = False,
+        progress: Callable[[int, int], None] | None = None,
     ) -> TransferStats:
         """Write users, sessions and messages as JSON lines, streaming, without loss.
 
@@ -767,7 +770,9 @@ class RedisSessionMemory:
             target: A file path, or a text file object (e.g. ``sys.stdout``).
             user_id: Only this user; None exports every user under the key prefix.
             session_id: Only this session of ``user_id``.
-            progress: True draws a progress bar on stderr; or a ``(done, total)`` callback.
+            progress: A callback ``(done, total)`` called after each page of messages, e.g.
+                ``ProgressBar("export")`` from ``langchain_sessionmem.progress``; None (the
+                default) reports nothing.
 
         Returns:
             How many users, sessions and messages were written.
@@ -776,9 +781,9 @@ class RedisSessionMemory:
         record and its ``message`` records, each message as ``message_to_dict``) is documented
         in the README and read back by ``import_jsonl``.
         """
+        report = progress_callback(progress, "export")
         with _text_file(target, "w") as fp:
-            plan = export_plan(self, _writer(fp), user_id, session_id, progress_bar(progress, "export"))
-            return drive(plan, self._backend.execute)
+            return drive(export_plan(self, _writer(fp), user_id, session_id, report), self._backend.execute)
 
     async def aexport_jsonl(
         self,
@@ -786,12 +791,12 @@ class RedisSessionMemory:
         *,
         user_id: str | None = None,
         session_id: str | None = None,
-        progress: bool | Callable[[int, int], None] = False,
+        progress: Callable[[int, int], None] | None = None,
     ) -> TransferStats:
         """Async twin of ``export_jsonl`` (Redis I/O is async; file writes are local and blocking)."""
+        report = progress_callback(progress, "export")
         with _text_file(target, "w") as fp:
-            plan = export_plan(self, _writer(fp), user_id, session_id, progress_bar(progress, "export"))
-            return await adrive(plan, self._backend.aexecute)
+            return await adrive(export_plan(self, _writer(fp), user_id, session_id, report), self._backend.aexecute)
 
     def import_records(
         self,
@@ -799,7 +804,7 @@ class RedisSessionMemory:
         *,
         if_exists: IfExists = "error",
         batch_size: int = 500,
-        progress: bool | Callable[[int, int], None] = False,
+        progress: Callable[[int, int], None] | None = None,
     ) -> TransferStats:
         """Import records (from ``export_jsonl``, or an importer in ``langchain_sessionmem.importers``).
 
@@ -812,13 +817,15 @@ class RedisSessionMemory:
             if_exists: What to do with a session that already exists: ``"error"`` (raise before
                 touching it), ``"skip"``, ``"replace"`` (delete it first) or ``"append"``.
             batch_size: Messages per append (one round trip, one ``embed_documents`` call).
-            progress: True draws a progress bar on stderr; or a ``(done, total)`` callback.
+            progress: A callback ``(done, total)`` called after each batch (``total`` is 0 when
+                not known in advance), e.g. ``ProgressBar("import")`` from
+                ``langchain_sessionmem.progress``; None (the default) reports nothing.
 
         Raises:
             InvalidRecordError: A malformed record; what came before it is imported.
             ConfigError: A session exists and ``if_exists="error"``.
         """
-        plan = import_plan(self, records, if_exists, batch_size, progress_bar(progress, "import"))
+        plan = import_plan(self, records, if_exists, batch_size, progress_callback(progress, "import"))
         return drive(plan, self._backend.execute)
 
     async def aimport_records(
@@ -827,14 +834,14 @@ class RedisSessionMemory:
         *,
         if_exists: IfExists = "error",
         batch_size: int = 500,
-        progress: bool | Callable[[int, int], None] = False,
+        progress: Callable[[int, int], None] | None = None,
     ) -> TransferStats:
         """Async twin of ``import_records``."""
-        plan = import_plan(self, records, if_exists, batch_size, progress_bar(progress, "import"))
+        plan = import_plan(self, records, if_exists, batch_size, progress_callback(progress, "import"))
         return await adrive(plan, self._backend.aexecute)
 
     def _import_file_plan(
-        self, fp: TextIO, if_exists: IfExists, batch_size: int, progress: bool | Callable[[int, int], None]
+        self, fp: TextIO, if_exists: IfExists, batch_size: int, progress: Progress | None
     ) -> Plan[TransferStats]:
         total = 0
         if fp.seekable():  # check the whole file first: a bad line or a conflict imports nothing
@@ -843,7 +850,7 @@ class RedisSessionMemory:
             fp.seek(start)
             if if_exists == "error":
                 yield from refuse_existing_plan(self, sessions)
-        plan = import_plan(self, parse_lines(fp), if_exists, batch_size, progress_bar(progress, "import"), total)
+        plan = import_plan(self, parse_lines(fp), if_exists, batch_size, progress, total)
         return (yield from plan)
 
     def import_jsonl(
@@ -852,14 +859,15 @@ class RedisSessionMemory:
         *,
         if_exists: IfExists = "error",
         batch_size: int = 500,
-        progress: bool | Callable[[int, int], None] = False,
+        progress: Callable[[int, int], None] | None = None,
     ) -> TransferStats:
         """Import a stream written by ``export_jsonl``. A file (anything seekable) is checked
         whole first, so a malformed line, or with ``if_exists="error"`` a session that already
         exists, imports nothing; a pipe is imported as it streams. Arguments as for
         ``import_records``."""
+        report = progress_callback(progress, "import")
         with _text_file(source, "r") as fp:
-            return drive(self._import_file_plan(fp, if_exists, batch_size, progress), self._backend.execute)
+            return drive(self._import_file_plan(fp, if_exists, batch_size, report), self._backend.execute)
 
     async def aimport_jsonl(
         self,
@@ -867,11 +875,12 @@ class RedisSessionMemory:
         *,
         if_exists: IfExists = "error",
         batch_size: int = 500,
-        progress: bool | Callable[[int, int], None] = False,
+        progress: Callable[[int, int], None] | None = None,
     ) -> TransferStats:
         """Async twin of ``import_jsonl``."""
+        report = progress_callback(progress, "import")
         with _text_file(source, "r") as fp:
-            return await adrive(self._import_file_plan(fp, if_exists, batch_size, progress), self._backend.aexecute)
+            return await adrive(self._import_file_plan(fp, if_exists, batch_size, report), self._backend.aexecute)
 
     def _drop_plan(self) -> Plan[None]:
         for name in (self.config.index_name, self.config.vector_index_name):

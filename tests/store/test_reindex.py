@@ -139,6 +139,7 @@ async def test_reindex_and_verify_open_encrypted_messages_and_store_no_digest(
 
     vault = Vault()
     plain = RedisSessionMemory(redis_url, config=config, encryption=ContentEncryption(vault))
+    await api(plain, "setup")  # an index that scanned the messages only later could not count them yet
     await api(plain.history("alice", "s"), "add_messages", [HumanMessage("my dog is Rex"), AIMessage("noted")])
     memory = RedisSessionMemory(
         redis_url, config=config, encryption=ContentEncryption(vault), embeddings=HashingEmbeddings(64)

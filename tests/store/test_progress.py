@@ -165,3 +165,29 @@ async def test_progress_that_is_not_a_callable_is_refused_before_any_work(
     with pytest.raises(ConfigError, match=r"progress must be"):
         await api(memories["copy"], "import_jsonl", _dump(memories["plain"]), progress=value)
     assert await api(memories["copy"], "list_users") == []
+
+
+def test_the_cli_draws_its_own_bar(
+    redis_url: str,
+    config: SessionMemConfig,
+    memories: dict[str, RedisSessionMemory],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """The library draws nothing by default, so each long command passes a bar of its own (drawn
+    here on a stand-in terminal: CliRunner's stderr is none)."""
+    from tests.store.test_cli import _runner
+
+    terminal = Terminal()
+    monkeypatch.setattr(ProgressBar, "stream", property(lambda _: terminal))
+    run, run_copy = _runner(redis_url, config), _runner(redis_url, memories["copy"].config)
+    dump = tmp_path / "all.jsonl"
+    for cli, args, label in (
+        (run, ["reindex", "--embeddings", "langchain_sessionmem.testing:HashingEmbeddings"], "reindex"),
+        (run, ["export", "-o", str(dump)], "export"),
+        (run_copy, ["import", str(dump)], "import"),
+    ):
+        terminal.seek(0)
+        terminal.truncate()
+        cli(*args)
+        assert terminal.getvalue().startswith(f"\r{label} [") and terminal.getvalue().endswith("\n"), (args, terminal)

@@ -9,12 +9,11 @@ original timestamps, titles, metadata, instructions and summaries.
 from __future__ import annotations
 
 import json
-import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Literal, TextIO
+from typing import TYPE_CHECKING, Any, Literal
 
 from langchain_core.messages import BaseMessage, SystemMessage
 
@@ -33,6 +32,7 @@ from langchain_sessionmem._ops.target import Session
 from langchain_sessionmem._search import parse_search
 from langchain_sessionmem._vectors import embed_text, fingerprint, pack, text_digest
 from langchain_sessionmem.errors import ConcurrentUpdateError, ConfigError, InvalidRecordError
+from langchain_sessionmem.progress import Progress
 
 if TYPE_CHECKING:
     from langchain_sessionmem.memory import RedisSessionMemory
@@ -40,7 +40,6 @@ if TYPE_CHECKING:
 
 PAGE = 500
 IfExists = Literal["error", "skip", "replace", "append"]
-Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,48 +50,6 @@ class TransferStats:
     sessions: int
     messages: int
     skipped_sessions: int = 0
-
-
-class ProgressBar:
-    """A ``(done, total)`` callback drawing a one-line bar on stderr when stderr is a terminal.
-
-    Anywhere else (a log file, a pipe, CI) it writes nothing: carriage returns would fill a log
-    with every intermediate state. ``end()`` finishes a drawn line.
-    """
-
-    def __init__(self, label: str, stream: TextIO | None = None) -> None:
-        self.label = label
-        self._stream = stream
-        self.drawn = False
-
-    @property
-    def stream(self) -> TextIO:
-        return self._stream or sys.stderr  # looked up late: tests and apps may swap sys.stderr
-
-    def __call__(self, done: int, total: int) -> None:
-        out = self.stream
-        if not out.isatty():
-            return
-        if total > 0:
-            filled = 30 * min(done, total) // total
-            out.write(f"\r{self.label} [{'#' * filled}{'.' * (30 - filled)}] {done}/{total} messages")
-        else:
-            out.write(f"\r{self.label} {done} messages")
-        out.flush()
-        self.drawn = True
-
-    def end(self) -> None:
-        if self.drawn:
-            self.stream.write("\n")
-            self.stream.flush()
-            self.drawn = False
-
-
-def progress_bar(progress: bool | Progress, label: str) -> Progress | None:
-    """A ``(done, total)`` callback: the given one, a ProgressBar for True, or None."""
-    if callable(progress):
-        return progress
-    return ProgressBar(label) if progress else None
 
 
 def users_plan(memory: RedisSessionMemory, page: int = 1000) -> Plan[list[str]]:

@@ -48,7 +48,6 @@ from langchain_sessionmem._cluster import is_cluster_url, node_url, search_plan
 from langchain_sessionmem._codec import content_text
 from langchain_sessionmem._ops.history import INSTRUCTIONS_ID, SUMMARY_ID
 from langchain_sessionmem._ops.steps import Command, OnNode, Primaries, call
-from langchain_sessionmem._transfer import ProgressBar
 from langchain_sessionmem.config import SessionMemConfig
 from langchain_sessionmem.encryption import ContentEncryption, KeyProvider
 from langchain_sessionmem.errors import (
@@ -59,6 +58,7 @@ from langchain_sessionmem.errors import (
 )
 from langchain_sessionmem.importers import LANGCHAIN_REDIS_KEY_PREFIX, from_langchain_redis, from_redisvl
 from langchain_sessionmem.memory import RedisSessionMemory, TransferStats
+from langchain_sessionmem.progress import ProgressBar
 
 __all__ = ["cli", "format_table", "main"]
 
@@ -452,7 +452,7 @@ def export(ctx: click.Context, user: str | None, session: str | None, output: st
         # leaves no partial file behind.
         with click.open_file(output, "w", encoding="utf-8", atomic=to_file) as fp:
             stats = memory.export_jsonl(
-                cast(TextIO, fp), user_id=user, session_id=session, progress=bar if to_file else False
+                cast(TextIO, fp), user_id=user, session_id=session, progress=bar if to_file else None
             )
     finally:
         bar.end()

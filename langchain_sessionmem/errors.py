@@ -22,7 +22,13 @@
     ├── EncryptionError (RuntimeError)            sealed data without its key, or that fails authentication
     └── RedisCommandError (RuntimeError)          any other error the server returned
         ├── RedisOutOfMemoryError                 the server is at maxmemory and refused a write
-        └── IndexMissingError                     a search before setup() created the index
+        ├── IndexMissingError                     a search (or FT.INFO) names an index that does not exist
+        ├── IndexExistsError                      FT.CREATE of an index another process created first
+        └── IndexFieldExistsError                 FT.ALTER adding a field another process added first
+
+The three index errors are how ``setup()`` tells the states of a RediSearch index apart: it
+catches them by type and verifies what another process created, so running ``setup()`` from
+many processes at once is safe. Only this module reads the server's error text.
 
     TokenizerFallbackWarning (UserWarning)        no tiktoken encoding loaded: counts are approximate
     EvictionPolicyWarning (UserWarning)           the server may evict history keys under memory pressure
@@ -46,6 +52,8 @@ __all__ = [
     "EncryptionError",
     "EvictionPolicyWarning",
     "IdCollisionError",
+    "IndexExistsError",
+    "IndexFieldExistsError",
     "IndexMissingError",
     "IndexSchemaMismatchError",
     "InvalidIdError",
@@ -142,7 +150,18 @@ class RedisOutOfMemoryError(RedisCommandError):
 
 
 class IndexMissingError(RedisCommandError):
-    """A search named an index that does not exist: ``setup()`` has not been run on this server."""
+    """A search named an index that does not exist: ``setup()`` has not been run on this server,
+    or ``drop_indexes()`` removed it."""
+
+
+class IndexExistsError(RedisCommandError):
+    """``FT.CREATE`` of an index that already exists (the server's "Index already exists"):
+    another process created it first. ``setup()`` catches it and verifies that index instead."""
+
+
+class IndexFieldExistsError(RedisCommandError):
+    """``FT.ALTER`` adding a field the index already has (the server's "Duplicate field in
+    schema"): another process migrated the index first. ``setup()`` catches it and verifies."""
 
 
 class ClusterClientError(ConfigError):
@@ -213,11 +232,32 @@ def _login_error(msg: str, url: str) -> RedisAuthenticationError | None:
 
 
 def _missing_index(msg: str, url: str) -> IndexMissingError:
-    named = re.search(r"(\S+): no such index", msg) or re.search(r"\(FT\.\w+ (\S+)", msg)
-    index = f" {named.group(1)!r}" if named else ""
     return IndexMissingError(
-        f"the search index{index} does not exist on {url}: call memory.setup() (or await memory.asetup()) "
+        f"the search index{_index_named(msg)} does not exist on {url}: call memory.setup() (or await memory.asetup()) "
         "once after creating the memory; it creates the indexes, and is safe to run from every process"
+    )
+
+
+def _index_named(msg: str) -> str:
+    """`` 'name'`` of the index an error names (a search's "name: no such index", or a pipeline's
+    "Command # 1 (FT.CREATE name ...)"), else ""."""
+    named = re.search(r"(\S+): no such index", msg) or re.search(r"\(FT\.\w+ (\S+)", msg)
+    return f" {named.group(1)!r}" if named else ""
+
+
+def _index_exists(msg: str, url: str) -> IndexExistsError:
+    return IndexExistsError(
+        f"the search index{_index_named(msg)} already exists on {url}, so it was not created: another process "
+        "created it first. Call memory.setup() (or await memory.asetup()): it verifies an existing index instead"
+    )
+
+
+def _field_exists(msg: str, url: str) -> IndexFieldExistsError:
+    field = re.search(r"duplicate field in schema\s*-\s*(\S+)", msg, flags=re.IGNORECASE)
+    named = f" {field.group(1)!r}" if field else ""
+    return IndexFieldExistsError(
+        f"the search index{_index_named(msg)} on {url} already has the field{named}, so it was not added: another "
+        "process migrated the index first. Call memory.setup() (or await memory.asetup()): it verifies the index"
     )
 
 
@@ -279,6 +319,10 @@ def _translate(exc: rex.RedisError | rex.RedisClusterException, url: str) -> Ses
             )
         if "no such index" in low or "unknown index name" in low:
             return _missing_index(msg, url)
+        if "index already exists" in low:
+            return _index_exists(msg, url)
+        if "duplicate field in schema" in low:
+            return _field_exists(msg, url)
         if "unknown command" in low and "'json." in low:
             return ModulesMissingError(_MODULE_HINT.format(url=url, module="RedisJSON"))
         if "unknown command" in low and "'ft." in low:

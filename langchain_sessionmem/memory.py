@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any, TextIO
 
 import redis
@@ -47,7 +47,6 @@ from langchain_sessionmem._transfer import (
     TransferStats,
     export_plan,
     import_plan,
-    progress_bar,
     refuse_existing_plan,
     reindex_plan,
     rotate_plan,
@@ -59,11 +58,14 @@ from langchain_sessionmem.encryption import ContentEncryption
 from langchain_sessionmem.errors import (
     ConfigError,
     EvictionPolicyWarning,
+    IndexExistsError,
+    IndexFieldExistsError,
     IndexMissingError,
     IndexSchemaMismatchError,
     MissingVectorsWarning,
 )
 from langchain_sessionmem.history import ContextWindow, RedisSessionHistory, SessionContext
+from langchain_sessionmem.progress import Progress, progress_callback
 from langchain_sessionmem.types import SessionInfo, SessionPage
 
 if TYPE_CHECKING:
@@ -195,23 +197,16 @@ class RedisSessionMemory:
         info: Any = None
         try:
             info = yield Command("FT.INFO", cfg.index_name)
-        except Exception as exc:
-            if not isinstance(exc, IndexMissingError):
-                raise
+        except IndexMissingError:
             try:
                 yield Command(*create_index_args(cfg))
-            except Exception as exc2:  # another process created it first: verify theirs
-                if "already exists" not in str(exc2).lower():
-                    raise
+            except IndexExistsError:  # another process created it first: verify theirs
                 info = yield Command("FT.INFO", cfg.index_name)
         if info is not None:
             found, want = schema_signature(info), expected_signature(cfg)
             if found[:2] == want[:2] and found[2] in MIGRATIONS:  # an older version's index: add the new fields
-                try:
+                with suppress(IndexFieldExistsError):  # another process migrated it first
                     yield Command("FT.ALTER", cfg.index_name, *MIGRATIONS[found[2]])
-                except Exception as exc:  # another process migrated it first
-                    if "duplicate" not in str(exc).lower():
-                        raise
                 info = yield Command("FT.INFO", cfg.index_name)
             check_index(info, cfg)
         self._backend.store.facts.index_checked = True
@@ -220,8 +215,8 @@ class RedisSessionMemory:
         dims = yield from self._dims_plan()
         current = yield from self._vector_index_plan()
         if current is None:
-            yield from self._create_vector_index_plan(dims)
-        elif current != (dims, cfg.vector_dtype, cfg.vector_algorithm):
+            current = yield from self._create_vector_index_plan(dims)
+        if current != (dims, cfg.vector_dtype, cfg.vector_algorithm):
             raise IndexSchemaMismatchError(
                 f"vector index {cfg.vector_index_name!r} holds {current!r} (dims, type, algorithm) but the "
                 f"embeddings and config give {(dims, cfg.vector_dtype, cfg.vector_algorithm)!r}: the embedding model "
@@ -267,19 +262,18 @@ class RedisSessionMemory:
     def _vector_index_plan(self) -> Plan[tuple[int, str, str] | None]:
         try:
             info = yield Command("FT.INFO", self.config.vector_index_name)
-        except Exception as exc:
-            if not isinstance(exc, IndexMissingError):
-                raise
+        except IndexMissingError:
             return None
         check_vector_index(info, self.config)  # never rebuild (drop) another memory's vector index
         return vector_index_dims(info)
 
-    def _create_vector_index_plan(self, dims: int) -> Plan[None]:
+    def _create_vector_index_plan(self, dims: int) -> Plan[tuple[int, str, str] | None]:
+        """Create the vector index; (dims, type, algorithm) of the index now there."""
         try:
             yield Command(*create_vector_index_args(self.config, dims))
-        except Exception as exc:  # created by another process meanwhile
-            if "already exists" not in str(exc).lower():
-                raise
+        except IndexExistsError:  # another process created it first: verify theirs
+            return (yield from self._vector_index_plan())
+        return dims, self.config.vector_dtype, self.config.vector_algorithm
 
     def setup(self) -> None:
         """Check the server has RedisJSON and RediSearch; create the index or verify its schema.
@@ -380,7 +374,7 @@ class RedisSessionMemory:
     # -- reindex -------------------------------------------------------------------------------
 
     def reindex(
-        self, *, batch_size: int = 256, progress: bool | Callable[[int, int], None] = True, verify: bool = False
+        self, *, batch_size: int = 256, progress: Callable[[int, int], None] | None = None, verify: bool = False
     ) -> int:
         """Embed every message that has no vector from the current model, in batches.
 
@@ -399,21 +393,24 @@ class RedisSessionMemory:
 
         Args:
             batch_size: Messages per ``embed_documents`` call.
-            progress: True prints a progress line to stderr; or a callback ``(done, total)``
-                (with ``verify``, the check then reports ``(checked, total)``).
+            progress: A callback ``(done, total)``, called after each batch (with ``verify``,
+                the check then reports ``(checked, total)``); ``ProgressBar("reindex")`` from
+                ``langchain_sessionmem.progress`` draws a bar on stderr. None (the default)
+                reports nothing (0.1.0 drew a bar by default; a bool still works until the next
+                release, with a DeprecationWarning).
             verify: Also check every vector of the current model against its message's text.
 
         Returns:
             The number of messages embedded (or re-embedded).
         """
-        plan = reindex_plan(self, batch_size, progress_bar(progress, "reindex"), verify)
+        plan = reindex_plan(self, batch_size, progress_callback(progress, "reindex"), verify)
         return drive(plan, self._backend.execute)
 
     async def areindex(
-        self, *, batch_size: int = 256, progress: bool | Callable[[int, int], None] = True, verify: bool = False
+        self, *, batch_size: int = 256, progress: Callable[[int, int], None] | None = None, verify: bool = False
     ) -> int:
         """Async twin of ``reindex`` (uses ``aembed_documents``)."""
-        plan = reindex_plan(self, batch_size, progress_bar(progress, "reindex"), verify)
+        plan = reindex_plan(self, batch_size, progress_callback(progress, "reindex"), verify)
         return await adrive(plan, self._backend.aexecute)
 
     def get_session_history(self, user_id: str, session_id: str) -> RedisSessionHistory:
@@ -646,7 +643,7 @@ class RedisSessionMemory:
         *,
         user_id: str | None = None,
         session_id: str | None = None,
-        progress: bool | Callable[[int, int], None] = False,
+        progress: Callable[[int, int], None] | None = None,
     ) -> TransferStats:
         """Write users, sessions and messages as JSON lines, streaming, without loss.
 
@@ -654,7 +651,9 @@ class RedisSessionMemory:
             target: A file path, or a text file object (e.g. ``sys.stdout``).
             user_id: Only this user; None exports every user under the key prefix.
             session_id: Only this session of ``user_id``.
-            progress: True draws a progress bar on stderr; or a ``(done, total)`` callback.
+            progress: A callback ``(done, total)`` called after each page of messages, e.g.
+                ``ProgressBar("export")`` from ``langchain_sessionmem.progress``; None (the
+                default) reports nothing.
 
         Returns:
             How many users, sessions and messages were written.
@@ -663,9 +662,9 @@ class RedisSessionMemory:
         record and its ``message`` records, each message as ``message_to_dict``) is documented
         in the README and read back by ``import_jsonl``.
         """
+        report = progress_callback(progress, "export")
         with _text_file(target, "w") as fp:
-            plan = export_plan(self, _writer(fp), user_id, session_id, progress_bar(progress, "export"))
-            return drive(plan, self._backend.execute)
+            return drive(export_plan(self, _writer(fp), user_id, session_id, report), self._backend.execute)
 
     async def aexport_jsonl(
         self,
@@ -673,12 +672,12 @@ class RedisSessionMemory:
         *,
         user_id: str | None = None,
         session_id: str | None = None,
-        progress: bool | Callable[[int, int], None] = False,
+        progress: Callable[[int, int], None] | None = None,
     ) -> TransferStats:
         """Async twin of ``export_jsonl`` (Redis I/O is async; file writes are local and blocking)."""
+        report = progress_callback(progress, "export")
         with _text_file(target, "w") as fp:
-            plan = export_plan(self, _writer(fp), user_id, session_id, progress_bar(progress, "export"))
-            return await adrive(plan, self._backend.aexecute)
+            return await adrive(export_plan(self, _writer(fp), user_id, session_id, report), self._backend.aexecute)
 
     def import_records(
         self,
@@ -686,7 +685,7 @@ class RedisSessionMemory:
         *,
         if_exists: IfExists = "error",
         batch_size: int = 500,
-        progress: bool | Callable[[int, int], None] = False,
+        progress: Callable[[int, int], None] | None = None,
     ) -> TransferStats:
         """Import records (from ``export_jsonl``, or an importer in ``langchain_sessionmem.importers``).
 
@@ -699,13 +698,15 @@ class RedisSessionMemory:
             if_exists: What to do with a session that already exists: ``"error"`` (raise before
                 touching it), ``"skip"``, ``"replace"`` (delete it first) or ``"append"``.
             batch_size: Messages per append (one round trip, one ``embed_documents`` call).
-            progress: True draws a progress bar on stderr; or a ``(done, total)`` callback.
+            progress: A callback ``(done, total)`` called after each batch (``total`` is 0 when
+                not known in advance), e.g. ``ProgressBar("import")`` from
+                ``langchain_sessionmem.progress``; None (the default) reports nothing.
 
         Raises:
             InvalidRecordError: A malformed record; what came before it is imported.
             ConfigError: A session exists and ``if_exists="error"``.
         """
-        plan = import_plan(self, records, if_exists, batch_size, progress_bar(progress, "import"))
+        plan = import_plan(self, records, if_exists, batch_size, progress_callback(progress, "import"))
         return drive(plan, self._backend.execute)
 
     async def aimport_records(
@@ -714,14 +715,14 @@ class RedisSessionMemory:
         *,
         if_exists: IfExists = "error",
         batch_size: int = 500,
-        progress: bool | Callable[[int, int], None] = False,
+        progress: Callable[[int, int], None] | None = None,
     ) -> TransferStats:
         """Async twin of ``import_records``."""
-        plan = import_plan(self, records, if_exists, batch_size, progress_bar(progress, "import"))
+        plan = import_plan(self, records, if_exists, batch_size, progress_callback(progress, "import"))
         return await adrive(plan, self._backend.aexecute)
 
     def _import_file_plan(
-        self, fp: TextIO, if_exists: IfExists, batch_size: int, progress: bool | Callable[[int, int], None]
+        self, fp: TextIO, if_exists: IfExists, batch_size: int, progress: Progress | None
     ) -> Plan[TransferStats]:
         total = 0
         if fp.seekable():  # check the whole file first: a bad line or a conflict imports nothing
@@ -730,7 +731,7 @@ class RedisSessionMemory:
             fp.seek(start)
             if if_exists == "error":
                 yield from refuse_existing_plan(self, sessions)
-        plan = import_plan(self, parse_lines(fp), if_exists, batch_size, progress_bar(progress, "import"), total)
+        plan = import_plan(self, parse_lines(fp), if_exists, batch_size, progress, total)
         return (yield from plan)
 
     def import_jsonl(
@@ -739,14 +740,15 @@ class RedisSessionMemory:
         *,
         if_exists: IfExists = "error",
         batch_size: int = 500,
-        progress: bool | Callable[[int, int], None] = False,
+        progress: Callable[[int, int], None] | None = None,
     ) -> TransferStats:
         """Import a stream written by ``export_jsonl``. A file (anything seekable) is checked
         whole first, so a malformed line, or with ``if_exists="error"`` a session that already
         exists, imports nothing; a pipe is imported as it streams. Arguments as for
         ``import_records``."""
+        report = progress_callback(progress, "import")
         with _text_file(source, "r") as fp:
-            return drive(self._import_file_plan(fp, if_exists, batch_size, progress), self._backend.execute)
+            return drive(self._import_file_plan(fp, if_exists, batch_size, report), self._backend.execute)
 
     async def aimport_jsonl(
         self,
@@ -754,19 +756,17 @@ class RedisSessionMemory:
         *,
         if_exists: IfExists = "error",
         batch_size: int = 500,
-        progress: bool | Callable[[int, int], None] = False,
+        progress: Callable[[int, int], None] | None = None,
     ) -> TransferStats:
         """Async twin of ``import_jsonl``."""
+        report = progress_callback(progress, "import")
         with _text_file(source, "r") as fp:
-            return await adrive(self._import_file_plan(fp, if_exists, batch_size, progress), self._backend.aexecute)
+            return await adrive(self._import_file_plan(fp, if_exists, batch_size, report), self._backend.aexecute)
 
     def _drop_plan(self) -> Plan[None]:
         for name in (self.config.index_name, self.config.vector_index_name):
-            try:
+            with suppress(IndexMissingError):
                 yield Command("FT.DROPINDEX", name)
-            except Exception as exc:
-                if not isinstance(exc, IndexMissingError):
-                    raise
 
     def drop_indexes(self) -> None:
         """Drop this memory's RediSearch indexes; every message and vector is kept.

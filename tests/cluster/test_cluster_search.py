@@ -47,7 +47,7 @@ async def test_search_is_refused_without_a_coordinator_and_the_history_keeps_wor
         else:
             await retriever.ainvoke("dog")
     with pytest.raises(SearchUnavailableError):
-        await api(fresh, "reindex", progress=False)
+        await api(fresh, "reindex")
     for m in (memory, fresh):
         m.close()
         await m.aclose()

@@ -660,7 +660,7 @@ def test_progress_bars_draw_only_on_a_terminal(
 ) -> None:
     import io
 
-    from langchain_sessionmem._transfer import ProgressBar
+    from langchain_sessionmem.progress import ProgressBar
 
     _seed(memory)
     path = tmp_path / "all.jsonl"
@@ -669,7 +669,7 @@ def test_progress_bars_draw_only_on_a_terminal(
         ("reindex", "--embeddings", "langchain_sessionmem.testing:HashingEmbeddings"),
     ):
         assert "\r" not in run(*args).stderr, args
-    memory.export_jsonl(tmp_path / "lib.jsonl", progress=True)  # the library's own bar
+    memory.export_jsonl(tmp_path / "lib.jsonl", progress=ProgressBar("export"))  # the library's own bar
     assert "\r" not in capsys.readouterr().err
 
     class Terminal(io.StringIO):

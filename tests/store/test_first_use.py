@@ -124,7 +124,7 @@ async def test_setup_warns_when_stored_messages_have_no_vectors(
     embedded = make(config, embeddings=HashingEmbeddings())
     with pytest.warns(MissingVectorsWarning, match=r"3 stored messages.*reindex\(\)"):
         await api(embedded, "setup")
-    await api(embedded, "reindex", progress=False)
+    await api(embedded, "reindex")
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # nothing left to say
         await api(embedded, "setup")
@@ -213,6 +213,6 @@ async def test_reindex_never_rebuilds_another_memorys_vector_index(
         SessionMemConfig(key_prefix=f"{config.key_prefix}b:", index_name=shared), embeddings=HashingEmbeddings(64)
     )
     with pytest.raises(IndexSchemaMismatchError, match="vector index .* belongs to another memory"):
-        await api(other, "reindex", progress=False)
+        await api(other, "reindex")
     assert int(raw.ft(f"{shared}:vec").info()["num_docs"]) == 1  # the owner's vectors are untouched
     await _close_async(owner, other)

@@ -67,7 +67,7 @@ async def test_import_embeds_each_message_with_its_own_date(api: Api, redis_url:
         "2023-09-05|Tuesday 5 September 2023",
     ]
     emb.texts.clear()
-    await api(memory, "reindex", progress=False)  # the same texts: nothing to redo
+    await api(memory, "reindex")  # the same texts: nothing to redo
     assert emb.texts == []
     await _close(memory)
 

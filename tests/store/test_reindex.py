@@ -73,10 +73,10 @@ async def test_reindex_gives_every_message_its_own_vector(
             await api(plain.history(f"user-{u}", f"s{s}"), "add_messages", msgs[i : i + 2])
     embedded = RedisSessionMemory(redis_url, config=config, embeddings=HashingEmbeddings())
     # every batch holds messages of several sessions (7: split within sessions too)
-    done = await api(embedded, "reindex", batch_size=batch_size, progress=False)
+    done = await api(embedded, "reindex", batch_size=batch_size)
     assert done == USERS * SESSIONS * 2 * TURNS
     assert assert_each_vector_is_its_own(raw, embedded) == done
-    assert await api(embedded, "reindex", progress=False) == 0
+    assert await api(embedded, "reindex") == 0
     for m in (plain, embedded):
         await m.aclose()  # the sync and the async clients
 
@@ -102,13 +102,13 @@ async def test_verify_repairs_vectors_an_earlier_version_misassigned(
     raw.hset(keys[1], "v", va)
     raw.execute_command("JSON.SET", message_key(config, keys[1]), "$.eth", '"0000000000000000"')
 
-    assert await api(memory, "reindex", progress=False) == 0  # the plain pass trusts what is there
+    assert await api(memory, "reindex") == 0  # the plain pass trusts what is there
     progress: list[tuple[int, int]] = []
     repaired = await api(memory, "reindex", verify=True, progress=lambda d, t: progress.append((d, t)))
     assert repaired == 3
     assert progress and progress[-1][0] == total
     assert assert_each_vector_is_its_own(raw, memory) == total
-    assert await api(memory, "reindex", verify=True, progress=False) == 0  # nothing left to repair
+    assert await api(memory, "reindex", verify=True) == 0  # nothing left to repair
     await memory.aclose()
 
 
@@ -121,7 +121,7 @@ async def test_verify_after_a_template_change_reembeds_under_the_new_fingerprint
     changed = RedisSessionMemory(
         redis_url, config=dataclasses.replace(config, embed_template="{role}: {text}"), embeddings=HashingEmbeddings()
     )
-    assert await api(changed, "reindex", verify=True, progress=False) == 2 * TURNS
+    assert await api(changed, "reindex", verify=True) == 2 * TURNS
     assert_each_vector_is_its_own(raw, changed)
     for m in (memory, changed):
         await m.aclose()
@@ -145,8 +145,8 @@ async def test_reindex_and_verify_open_encrypted_messages_and_store_no_digest(
     )
     with pytest.warns(UserWarning):  # MissingVectorsWarning: two messages to embed
         await api(memory, "setup")
-    assert await api(memory, "reindex", progress=False) == 2
-    assert await api(memory, "reindex", progress=False, verify=True) == 2
+    assert await api(memory, "reindex") == 2
+    assert await api(memory, "reindex", verify=True) == 2
     for key in raw.scan_iter(match=f"{config.key_prefix}m:*"):
         assert b"eth" not in raw.execute_command("JSON.GET", key, "$")
     retriever = memory.as_retriever(user_id="alice", search_type="similarity", k=1)

@@ -261,7 +261,7 @@ async def test_a_failed_embedding_stores_the_batch_and_reindex_fills_it_in(
     done = await api(good, "reindex", progress=lambda d, t: progress.append((d, t)))
     assert done == 2 and progress[-1] == (2, 2)
     assert len(await _search(api, r, "avocado toast")) == 2
-    assert await api(good, "reindex", progress=False) == 0
+    assert await api(good, "reindex") == 0
     for m in (good, broken):
         m.close()
         await m.aclose()
@@ -276,7 +276,7 @@ async def test_a_new_embedding_model_is_detected_and_never_mixed(
     new = RedisSessionMemory(redis_url, config=config, embeddings=HashingEmbeddings(128))
     with pytest.raises(IndexSchemaMismatchError, match="reindex"):
         await api(new, "setup")
-    assert await api(new, "reindex", progress=False) == 4
+    assert await api(new, "reindex") == 4
     await api(new, "setup")  # now consistent
     docs = await _search(api, new.as_retriever(user_id="u", k=4), "avocado toast")
     assert len(docs) == 4 and "avocado" in docs[0].page_content.lower()

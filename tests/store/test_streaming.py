@@ -72,7 +72,7 @@ async def test_a_streamed_reply_is_stored_like_the_invoked_one(
     wait_indexed(raw, config.vector_index_name)
     hits = memory.as_retriever(k=10, message_types=("ai",)).invoke("avocado toast", user_id="alice")
     assert sorted(d.metadata["session_id"] for d in hits) == sorted(sessions)
-    assert await memory.areindex(progress=False) == 0  # nothing left without a vector
+    assert await memory.areindex() == 0  # nothing left without a vector
 
     args = ["--url", redis_url, "--prefix", config.key_prefix, "--index", config.index_name]
     stats = CliRunner().invoke(cli, [*args, "stats"]).output

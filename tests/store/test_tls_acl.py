@@ -151,7 +151,7 @@ async def exercise(api: Api, make: Make, *, index_admin: bool = True) -> None:
         assert [d.metadata["match"] for d in docs] == ["recent", "recent"]
 
         await api(plain.history(user, "lunch"), "add_messages", _turns(4, "lunch"))
-        assert await api(memory, "reindex", progress=False) == 4
+        assert await api(memory, "reindex") == 4
 
         assert await api(memory, "list_users") == [user]
         dump = io.StringIO()

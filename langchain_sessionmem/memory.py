@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TextIO
 
 import redis
@@ -20,29 +20,14 @@ from langchain_core.runnables.utils import ConfigurableFieldSpec
 from redis.asyncio.cluster import RedisCluster as AsyncRedisCluster
 from redis.cluster import RedisCluster
 
-from langchain_sessionmem import _cluster
 from langchain_sessionmem._backend import Backend
 from langchain_sessionmem._codec import check_messages
 from langchain_sessionmem._keys import check_id, thread_id_of
+from langchain_sessionmem._ops import index as index_ops
 from langchain_sessionmem._ops import sessions as sessions_ops
-from langchain_sessionmem._ops.server import policy_plan
-from langchain_sessionmem._ops.steps import Command, EmbedQuery, Pause, Plan, adrive, call, drive
+from langchain_sessionmem._ops.steps import Plan, call
 from langchain_sessionmem._ops.target import Session
-from langchain_sessionmem._records import check_stream, dumps, parse_lines
-from langchain_sessionmem._search import (
-    MIGRATIONS,
-    check_index,
-    check_vector_index,
-    create_index_args,
-    create_vector_index_args,
-    expected_signature,
-    parse_search,
-    schema_signature,
-    still_indexing,
-    vector_index_dims,
-)
-from langchain_sessionmem._tokens import messages_tokens, text_counter
-from langchain_sessionmem._transfer import (
+from langchain_sessionmem._ops.transfer import (
     IfExists,
     TransferStats,
     export_plan,
@@ -52,17 +37,12 @@ from langchain_sessionmem._transfer import (
     rotate_plan,
     users_plan,
 )
-from langchain_sessionmem._vectors import fingerprint
+from langchain_sessionmem._records import check_stream, dumps, parse_lines
+from langchain_sessionmem._tokens import messages_tokens, text_counter
 from langchain_sessionmem.config import SessionMemConfig
 from langchain_sessionmem.encryption import ContentEncryption
 from langchain_sessionmem.errors import (
     ConfigError,
-    EvictionPolicyWarning,
-    IndexExistsError,
-    IndexFieldExistsError,
-    IndexMissingError,
-    IndexSchemaMismatchError,
-    MissingVectorsWarning,
 )
 from langchain_sessionmem.history import ContextWindow, RedisSessionHistory, SessionContext
 from langchain_sessionmem.progress import Progress, progress_callback
@@ -97,7 +77,6 @@ def _writer(fp: TextIO) -> Callable[[dict[str, Any]], None]:
 
 
 _UNSET = sessions_ops.UNSET
-_SCAN_POLLS = 100  # x 0.05 s: how long setup() waits for a new index to scan the existing keys
 
 
 class RedisSessionMemory:
@@ -161,6 +140,7 @@ class RedisSessionMemory:
                 (``langchain_sessionmem.encryption``); full-text search is then unavailable.
         """
         self._backend = Backend(redis_url, client, async_client, config, embeddings, encryption)
+        self._store = self._backend.store
 
     @property
     def config(self) -> SessionMemConfig:
@@ -171,109 +151,6 @@ class RedisSessionMemory:
         return f"RedisSessionMemory({self._backend.url!r}, index_name={self.config.index_name!r})"
 
     # -- setup ---------------------------------------------------------------------------------
-
-    def _setup_plan(self) -> Plan[None]:
-        cfg = self.config
-        # A cluster: modules and eviction policy of every primary, and search across shards.
-        cluster, policy = yield from _cluster.setup_plan(self._backend.store.facts)
-        if not cluster:
-            # Probe RedisJSON (an unknown command is translated to ModulesMissingError); FT.INFO below
-            # probes RediSearch. Not FT._LIST: an admin command on Redis 8 that lists every index.
-            yield Command("JSON.TYPE", f"{cfg.key_prefix}probe")
-            policy = yield from policy_plan(self._backend.store.facts)
-        if policy is not None and (
-            policy.startswith("allkeys") or (policy.startswith("volatile") and (cfg.ttl_ms or cfg.max_age_ms))
-        ):
-            warnings.warn(
-                EvictionPolicyWarning(
-                    f"Redis at {self._backend.url} has maxmemory-policy {policy}: when it reaches maxmemory it "
-                    f"deletes keys{' that have a TTL' if policy.startswith('volatile') else ''}, chat history "
-                    "included, without telling anyone. Set `maxmemory-policy noeviction` (redis.conf, or CONFIG "
-                    "SET maxmemory-policy noeviction) so a full server refuses writes with an error instead, or "
-                    "give the history a server of its own"
-                ),
-                stacklevel=4,
-            )
-        info: Any = None
-        try:
-            info = yield Command("FT.INFO", cfg.index_name)
-        except IndexMissingError:
-            try:
-                yield Command(*create_index_args(cfg))
-            except IndexExistsError:  # another process created it first: verify theirs
-                info = yield Command("FT.INFO", cfg.index_name)
-        if info is not None:
-            found, want = schema_signature(info), expected_signature(cfg)
-            if found[:2] == want[:2] and found[2] in MIGRATIONS:  # an older version's index: add the new fields
-                with suppress(IndexFieldExistsError):  # another process migrated it first
-                    yield Command("FT.ALTER", cfg.index_name, *MIGRATIONS[found[2]])
-                info = yield Command("FT.INFO", cfg.index_name)
-            check_index(info, cfg)
-        self._backend.store.facts.index_checked = True
-        if self._backend.store.embeddings is None:
-            return
-        dims = yield from self._dims_plan()
-        current = yield from self._vector_index_plan()
-        if current is None:
-            current = yield from self._create_vector_index_plan(dims)
-        if current != (dims, cfg.vector_dtype, cfg.vector_algorithm):
-            raise IndexSchemaMismatchError(
-                f"vector index {cfg.vector_index_name!r} holds {current!r} (dims, type, algorithm) but the "
-                f"embeddings and config give {(dims, cfg.vector_dtype, cfg.vector_algorithm)!r}: the embedding model "
-                "changed. Run memory.reindex(), which rebuilds the vector index and re-embeds every message"
-            )
-        yield from self._missing_vectors_plan(dims)
-
-    def _missing_vectors_plan(self, dims: int) -> Plan[None]:
-        """Warn when stored messages have no vector from this model (embeddings added to a memory
-        that had none, failed embedding calls, a new model): search cannot find them yet."""
-        cfg = self.config
-        if not cfg.embed_message_types:
-            return
-        fp = fingerprint(self._backend.store.embedder(), dims, cfg)
-        types = "|".join(sorted(cfg.embed_message_types))
-        # An index just created (or an old one migrated) scans the existing keys in the background:
-        # counted before the scan ends, missing vectors would go unreported. Wait for it, briefly.
-        for _ in range(_SCAN_POLLS):
-            if not still_indexing((yield Command("FT.INFO", cfg.index_name))):
-                break
-            yield Pause(0.05)
-        reply = yield Command(
-            "FT.SEARCH", cfg.index_name, f"@type:{{{types}}} -@emb:{{{fp}}}", "LIMIT", 0, 0, "DIALECT", 2
-        )
-        missing, _ = parse_search(reply, no_content=True)
-        if missing:
-            warnings.warn(
-                MissingVectorsWarning(
-                    f"{missing} stored message{'s' if missing != 1 else ''} under key_prefix {cfg.key_prefix!r} "
-                    f"{'have' if missing != 1 else 'has'} no vector from this embedding model (written before "
-                    "embeddings were configured, while the embedding call failed, or with another model), so "
-                    "similarity search cannot find them. "
-                    "Run memory.reindex() (or await memory.areindex()) once to embed them"
-                ),
-                stacklevel=4,
-            )
-
-    def _dims_plan(self) -> Plan[int]:
-        if self.config.vector_dims is not None:
-            return self.config.vector_dims
-        return len((yield EmbedQuery("dimension probe")))
-
-    def _vector_index_plan(self) -> Plan[tuple[int, str, str] | None]:
-        try:
-            info = yield Command("FT.INFO", self.config.vector_index_name)
-        except IndexMissingError:
-            return None
-        check_vector_index(info, self.config)  # never rebuild (drop) another memory's vector index
-        return vector_index_dims(info)
-
-    def _create_vector_index_plan(self, dims: int) -> Plan[tuple[int, str, str] | None]:
-        """Create the vector index; (dims, type, algorithm) of the index now there."""
-        try:
-            yield Command(*create_vector_index_args(self.config, dims))
-        except IndexExistsError:  # another process created it first: verify theirs
-            return (yield from self._vector_index_plan())
-        return dims, self.config.vector_dtype, self.config.vector_algorithm
 
     def setup(self) -> None:
         """Check the server has RedisJSON and RediSearch; create the index or verify its schema.
@@ -295,11 +172,13 @@ class RedisSessionMemory:
             SearchUnavailableError: A Redis Cluster whose RediSearch cannot search across shards
                 (Redis Stack 7.x); the history works there without ``setup()``.
         """
-        drive(self._setup_plan(), self._backend.execute)
+        for warning in self._backend.run(index_ops.setup_plan(self._store)):
+            warnings.warn(warning, stacklevel=2)
 
     async def asetup(self) -> None:
         """Async twin of ``setup``."""
-        await adrive(self._setup_plan(), self._backend.aexecute)
+        for warning in await self._backend.arun(index_ops.setup_plan(self._store)):
+            warnings.warn(warning, stacklevel=2)
 
     # -- histories -----------------------------------------------------------------------------
 
@@ -328,12 +207,12 @@ class RedisSessionMemory:
         return SessionContext(self.history(user_id, session_id), window or ContextWindow())
 
     def _session(self, user_id: str, session_id: str) -> Session:
-        return self._backend.store.session(user_id, session_id)
+        return self._store.session(user_id, session_id)
 
     @property
     def embeddings(self) -> Embeddings | None:
         """The embeddings messages are embedded with on write, if any."""
-        return self._backend.store.embeddings
+        return self._store.embeddings
 
     def as_retriever(self, **kwargs: Any) -> RedisSessionHistoryRetriever:
         """A retriever over this memory's messages; ``kwargs`` are its fields (``user_id``,
@@ -403,15 +282,15 @@ class RedisSessionMemory:
         Returns:
             The number of messages embedded (or re-embedded).
         """
-        plan = reindex_plan(self, batch_size, progress_callback(progress, "reindex"), verify)
-        return drive(plan, self._backend.execute)
+        plan = reindex_plan(self._store, batch_size, progress_callback(progress, "reindex"), verify)
+        return self._backend.run(plan)
 
     async def areindex(
         self, *, batch_size: int = 256, progress: Callable[[int, int], None] | None = None, verify: bool = False
     ) -> int:
         """Async twin of ``reindex`` (uses ``aembed_documents``)."""
-        plan = reindex_plan(self, batch_size, progress_callback(progress, "reindex"), verify)
-        return await adrive(plan, self._backend.aexecute)
+        plan = reindex_plan(self._store, batch_size, progress_callback(progress, "reindex"), verify)
+        return await self._backend.arun(plan)
 
     def get_session_history(self, user_id: str, session_id: str) -> RedisSessionHistory:
         """Factory for RunnableWithMessageHistory; its parameter names match the field specs."""
@@ -480,19 +359,19 @@ class RedisSessionMemory:
         Returns:
             A list of SessionInfo with a ``next_cursor`` attribute (None on the last page).
         """
-        return self._backend.run(sessions_ops.list_plan(self._backend.store, user_id, limit, cursor))
+        return self._backend.run(sessions_ops.list_plan(self._store, user_id, limit, cursor))
 
     async def alist_sessions(self, user_id: str, *, limit: int | None = None, cursor: str | None = None) -> SessionPage:
         """Async twin of ``list_sessions``."""
-        return await self._backend.arun(sessions_ops.list_plan(self._backend.store, user_id, limit, cursor))
+        return await self._backend.arun(sessions_ops.list_plan(self._store, user_id, limit, cursor))
 
     def get_session(self, user_id: str, session_id: str) -> SessionInfo | None:
         """One session's SessionInfo, or None if it does not exist. One round trip."""
-        return self._backend.run(sessions_ops.get_plan(self._backend.store, user_id, session_id))
+        return self._backend.run(sessions_ops.get_plan(self._store, user_id, session_id))
 
     async def aget_session(self, user_id: str, session_id: str) -> SessionInfo | None:
         """Async twin of ``get_session``."""
-        return await self._backend.arun(sessions_ops.get_plan(self._backend.store, user_id, session_id))
+        return await self._backend.arun(sessions_ops.get_plan(self._store, user_id, session_id))
 
     def update_session(
         self,
@@ -514,7 +393,7 @@ class RedisSessionMemory:
         Raises:
             ConfigError: A value is of the wrong type, not JSON, or above ``config.max_message_bytes``.
         """
-        self._backend.run(sessions_ops.update_plan(self._backend.store, user_id, session_id, title, metadata))
+        self._backend.run(sessions_ops.update_plan(self._store, user_id, session_id, title, metadata))
 
     async def aupdate_session(
         self,
@@ -525,7 +404,7 @@ class RedisSessionMemory:
         metadata: dict[str, Any] | None = _UNSET,
     ) -> None:
         """Async twin of ``update_session``."""
-        await self._backend.arun(sessions_ops.update_plan(self._backend.store, user_id, session_id, title, metadata))
+        await self._backend.arun(sessions_ops.update_plan(self._store, user_id, session_id, title, metadata))
 
     # -- system instructions -------------------------------------------------------------------
 
@@ -540,14 +419,12 @@ class RedisSessionMemory:
         Raises:
             ConfigError: ``instructions`` is not a non-empty str or None, or is too large.
         """
-        step = sessions_ops.set_instructions(self._backend.store, user_id, instructions, session_id)
+        step = sessions_ops.set_instructions(self._store, user_id, instructions, session_id)
         self._backend.run(call(step))
 
     async def aset_instructions(self, user_id: str, instructions: str | None, *, session_id: str | None = None) -> None:
         """Async twin of ``set_instructions``."""
-        await self._backend.arun(
-            call(sessions_ops.set_instructions(self._backend.store, user_id, instructions, session_id))
-        )
+        await self._backend.arun(call(sessions_ops.set_instructions(self._store, user_id, instructions, session_id)))
 
     def clear_instructions(self, user_id: str, *, session_id: str | None = None) -> None:
         """Remove the user's default instructions, or one session's override."""
@@ -560,11 +437,11 @@ class RedisSessionMemory:
     def get_instructions(self, user_id: str, session_id: str | None = None) -> str | None:
         """The instructions in effect: the session's own, else the user's default; None if neither.
         Without ``session_id``, the user's default."""
-        return self._backend.run(sessions_ops.instructions_plan(self._backend.store, user_id, session_id))
+        return self._backend.run(sessions_ops.instructions_plan(self._store, user_id, session_id))
 
     async def aget_instructions(self, user_id: str, session_id: str | None = None) -> str | None:
         """Async twin of ``get_instructions``."""
-        return await self._backend.arun(sessions_ops.instructions_plan(self._backend.store, user_id, session_id))
+        return await self._backend.arun(sessions_ops.instructions_plan(self._store, user_id, session_id))
 
     def count_tokens(self, messages: Sequence[BaseMessage]) -> int:
         """Tokens of ``messages`` as this memory counts them (``config.tokenizer``). No I/O."""
@@ -577,14 +454,14 @@ class RedisSessionMemory:
             checkpointer: A LangGraph checkpointer (``InMemorySaver``, ``RedisSaver``, ...): its
                 thread ``thread_id(user_id, session_id)`` is deleted too.
         """
-        n = int(self._backend.run(call(sessions_ops.delete_session(self._backend.store, user_id, session_id))))
+        n = int(self._backend.run(call(sessions_ops.delete_session(self._store, user_id, session_id))))
         if checkpointer is not None:
             checkpointer.delete_thread(self.thread_id(user_id, session_id))
         return n
 
     async def adelete_session(self, user_id: str, session_id: str, *, checkpointer: Any = None) -> int:
         """Async twin of ``delete_session`` (calls the checkpointer's ``adelete_thread``)."""
-        n = int(await self._backend.arun(call(sessions_ops.delete_session(self._backend.store, user_id, session_id))))
+        n = int(await self._backend.arun(call(sessions_ops.delete_session(self._store, user_id, session_id))))
         if checkpointer is not None:
             await checkpointer.adelete_thread(self.thread_id(user_id, session_id))
         return n
@@ -600,7 +477,7 @@ class RedisSessionMemory:
             The number of messages deleted.
         """
         sessions = [] if checkpointer is None else [s.session_id for s in self.list_sessions(user_id)]
-        n = self._backend.run(sessions_ops.delete_user_plan(self._backend.store, user_id))
+        n = self._backend.run(sessions_ops.delete_user_plan(self._store, user_id))
         for session_id in sessions:
             checkpointer.delete_thread(self.thread_id(user_id, session_id))
         return n
@@ -608,7 +485,7 @@ class RedisSessionMemory:
     async def adelete_user(self, user_id: str, *, checkpointer: Any = None) -> int:
         """Async twin of ``delete_user`` (calls the checkpointer's ``adelete_thread``)."""
         sessions = [] if checkpointer is None else [s.session_id for s in await self.alist_sessions(user_id)]
-        n = await self._backend.arun(sessions_ops.delete_user_plan(self._backend.store, user_id))
+        n = await self._backend.arun(sessions_ops.delete_user_plan(self._store, user_id))
         for session_id in sessions:
             await checkpointer.adelete_thread(self.thread_id(user_id, session_id))
         return n
@@ -621,21 +498,21 @@ class RedisSessionMemory:
         Returns:
             How many messages and summaries were resealed.
         """
-        return drive(rotate_plan(self, user_id), self._backend.execute)
+        return self._backend.run(rotate_plan(self._store, user_id))
 
     async def arotate_encryption(self, user_id: str) -> int:
         """Async twin of ``rotate_encryption``."""
-        return await adrive(rotate_plan(self, user_id), self._backend.aexecute)
+        return await self._backend.arun(rotate_plan(self._store, user_id))
 
     # -- export / import -----------------------------------------------------------------------
 
     def list_users(self) -> list[str]:
         """Every user id with data under this memory's key prefix, sorted (a SCAN, O(keys))."""
-        return drive(users_plan(self), self._backend.execute)
+        return self._backend.run(users_plan(self._store))
 
     async def alist_users(self) -> list[str]:
         """Async twin of ``list_users``."""
-        return await adrive(users_plan(self), self._backend.aexecute)
+        return await self._backend.arun(users_plan(self._store))
 
     def export_jsonl(
         self,
@@ -664,7 +541,7 @@ class RedisSessionMemory:
         """
         report = progress_callback(progress, "export")
         with _text_file(target, "w") as fp:
-            return drive(export_plan(self, _writer(fp), user_id, session_id, report), self._backend.execute)
+            return self._backend.run(export_plan(self._store, _writer(fp), user_id, session_id, report))
 
     async def aexport_jsonl(
         self,
@@ -677,7 +554,7 @@ class RedisSessionMemory:
         """Async twin of ``export_jsonl`` (Redis I/O is async; file writes are local and blocking)."""
         report = progress_callback(progress, "export")
         with _text_file(target, "w") as fp:
-            return await adrive(export_plan(self, _writer(fp), user_id, session_id, report), self._backend.aexecute)
+            return await self._backend.arun(export_plan(self._store, _writer(fp), user_id, session_id, report))
 
     def import_records(
         self,
@@ -706,8 +583,8 @@ class RedisSessionMemory:
             InvalidRecordError: A malformed record; what came before it is imported.
             ConfigError: A session exists and ``if_exists="error"``.
         """
-        plan = import_plan(self, records, if_exists, batch_size, progress_callback(progress, "import"))
-        return drive(plan, self._backend.execute)
+        plan = import_plan(self._store, records, if_exists, batch_size, progress_callback(progress, "import"))
+        return self._backend.run(plan)
 
     async def aimport_records(
         self,
@@ -718,8 +595,8 @@ class RedisSessionMemory:
         progress: Callable[[int, int], None] | None = None,
     ) -> TransferStats:
         """Async twin of ``import_records``."""
-        plan = import_plan(self, records, if_exists, batch_size, progress_callback(progress, "import"))
-        return await adrive(plan, self._backend.aexecute)
+        plan = import_plan(self._store, records, if_exists, batch_size, progress_callback(progress, "import"))
+        return await self._backend.arun(plan)
 
     def _import_file_plan(
         self, fp: TextIO, if_exists: IfExists, batch_size: int, progress: Progress | None
@@ -730,8 +607,8 @@ class RedisSessionMemory:
             total, sessions = check_stream(parse_lines(fp))
             fp.seek(start)
             if if_exists == "error":
-                yield from refuse_existing_plan(self, sessions)
-        plan = import_plan(self, parse_lines(fp), if_exists, batch_size, progress, total)
+                yield from refuse_existing_plan(self._store, sessions)
+        plan = import_plan(self._store, parse_lines(fp), if_exists, batch_size, progress, total)
         return (yield from plan)
 
     def import_jsonl(
@@ -748,7 +625,7 @@ class RedisSessionMemory:
         ``import_records``."""
         report = progress_callback(progress, "import")
         with _text_file(source, "r") as fp:
-            return drive(self._import_file_plan(fp, if_exists, batch_size, report), self._backend.execute)
+            return self._backend.run(self._import_file_plan(fp, if_exists, batch_size, report))
 
     async def aimport_jsonl(
         self,
@@ -761,12 +638,7 @@ class RedisSessionMemory:
         """Async twin of ``import_jsonl``."""
         report = progress_callback(progress, "import")
         with _text_file(source, "r") as fp:
-            return await adrive(self._import_file_plan(fp, if_exists, batch_size, report), self._backend.aexecute)
-
-    def _drop_plan(self) -> Plan[None]:
-        for name in (self.config.index_name, self.config.vector_index_name):
-            with suppress(IndexMissingError):
-                yield Command("FT.DROPINDEX", name)
+            return await self._backend.arun(self._import_file_plan(fp, if_exists, batch_size, report))
 
     def drop_indexes(self) -> None:
         """Drop this memory's RediSearch indexes; every message and vector is kept.
@@ -774,11 +646,11 @@ class RedisSessionMemory:
         ``setup()`` creates them again and RediSearch re-indexes the stored documents. Use it to
         move to a new index schema, or in teardown code.
         """
-        drive(self._drop_plan(), self._backend.execute)
+        self._backend.run(index_ops.drop_plan(self._store))
 
     async def adrop_indexes(self) -> None:
         """Async twin of ``drop_indexes``."""
-        await adrive(self._drop_plan(), self._backend.aexecute)
+        await self._backend.arun(index_ops.drop_plan(self._store))
 
     # -- closing -------------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from langchain_core.messages import AIMessage, HumanMessage
 from redis.cluster import RedisCluster
 
 from langchain_sessionmem import RedisSessionMemory, SessionMemConfig
+from langchain_sessionmem._ops.index import setup_plan
 from langchain_sessionmem._ops.steps import (
     Command,
     EmbedDocuments,
@@ -90,7 +91,7 @@ class ScriptedCoordinatedCluster:
             if step.name == "FT.INFO":
                 if step.args[1] not in self.indexes:
                     raise IndexMissingError(f"Unknown index name {step.args[1]}")
-                return self.memory  # never reached: created once below
+                return ["indexing", 0]  # created by this setup: asked whether its scan is done
             if step.name == "FT.SEARCH":  # setup()'s count of messages without vectors: none
                 return [0]
             if step.name == "FT.CREATE":
@@ -107,7 +108,7 @@ def test_with_a_coordinator_setup_creates_each_index_once_and_searches_run() -> 
     config = SessionMemConfig(key_prefix="co:", index_name="co:idx", vector_dims=64)
     memory = RedisSessionMemory("redis+cluster://127.0.0.1:7001", config=config, embeddings=HashingEmbeddings(64))
     server = ScriptedCoordinatedCluster(memory)
-    drive(memory._setup_plan(), server)
+    drive(setup_plan(memory._backend.store), server)
     creates = [s.args[1] for s in server.sent if isinstance(s, Command) and s.name == "FT.CREATE"]
     assert creates == ["co:idx", "co:idx:vec"]  # once each, not once per primary
     assert memory._backend.store.facts.search_coordinated is True
@@ -132,7 +133,7 @@ def test_a_cluster_without_a_coordinator_is_told_apart_by_the_probe() -> None:
         return real(step)
 
     with pytest.raises(SearchUnavailableError):
-        drive(memory._setup_plan(), without)
+        drive(setup_plan(memory._backend.store), without)
     assert not [s for s in server.sent if isinstance(s, Command) and s.name == "FT.CREATE"]
 
 
@@ -149,9 +150,9 @@ def test_with_a_coordinator_reindex_verify_scans_every_primary() -> None:
             return [0, []]
         return server(step)
 
-    from langchain_sessionmem._transfer import reindex_plan
+    from langchain_sessionmem._ops.transfer import reindex_plan
 
-    assert drive(reindex_plan(memory, 100, None, True), with_scan) == 0
+    assert drive(reindex_plan(memory._backend.store, 100, None, True), with_scan) == 0
     scanned = [s.node.name for s in _on_node(server, "SCAN")]
     assert scanned == [n.name for n in server.nodes]
 

@@ -25,17 +25,18 @@ from langchain_sessionmem._lua.clear import clear
 from langchain_sessionmem._lua.read import read
 from langchain_sessionmem._lua.set_summary import set_summary
 from langchain_sessionmem._ops import history as history_ops
+from langchain_sessionmem._ops import index as index_ops
 from langchain_sessionmem._ops import sessions as sessions_ops
 from langchain_sessionmem._ops.history import summary_message
 from langchain_sessionmem._ops.steps import Command, EmbedDocuments, Pipeline, Plan, Script
-from langchain_sessionmem._ops.target import Session
+from langchain_sessionmem._ops.target import Session, Store
 from langchain_sessionmem._search import parse_search
+from langchain_sessionmem._tokens import message_tokens
 from langchain_sessionmem._vectors import embed_text, fingerprint, pack, text_digest
 from langchain_sessionmem.errors import ConcurrentUpdateError, ConfigError, InvalidRecordError
 from langchain_sessionmem.progress import Progress
 
 if TYPE_CHECKING:
-    from langchain_sessionmem.memory import RedisSessionMemory
     from langchain_sessionmem.types import SessionInfo
 
 PAGE = 500
@@ -52,10 +53,10 @@ class TransferStats:
     skipped_sessions: int = 0
 
 
-def users_plan(memory: RedisSessionMemory, page: int = 1000) -> Plan[list[str]]:
+def users_plan(store: Store, page: int = 1000) -> Plan[list[str]]:
     """Every user id under the memory's key prefix (SCAN over the user hashes, of every primary
     on a Redis Cluster)."""
-    match = glob_escape(f"{memory.config.key_prefix}u:") + "{*}"
+    match = glob_escape(f"{store.config.key_prefix}u:") + "{*}"
     users: set[str] = set()
 
     def found(keys: list[Any]) -> Plan[None]:
@@ -68,16 +69,15 @@ def users_plan(memory: RedisSessionMemory, page: int = 1000) -> Plan[list[str]]:
 
 
 def export_plan(
-    memory: RedisSessionMemory,
+    store: Store,
     sink: Callable[[dict[str, Any]], None],
     user_id: str | None,
     session_id: str | None,
     progress: Progress | None,
 ) -> Plan[TransferStats]:
-    store = memory._backend.store
     if session_id is not None and user_id is None:
         raise ConfigError("export of one session needs its user_id too")
-    users = [user_id] if user_id is not None else (yield from users_plan(memory))
+    users = [user_id] if user_id is not None else (yield from users_plan(store))
     sink(rec.header())
     n_users = n_sessions = n_messages = total = 0
     for uid in users:
@@ -125,12 +125,11 @@ def export_plan(
     return TransferStats(n_users, n_sessions, n_messages)
 
 
-def rotate_plan(memory: RedisSessionMemory, user_id: str) -> Plan[int]:
+def rotate_plan(store: Store, user_id: str) -> Plan[int]:
     """Reseal every stored message and summary of ``user_id`` not sealed with its current key
     (plain ones included); returns how many. Messages never change once written, so resealing a
     page read before cannot lose anything; a summary is rewritten under summarize()'s generation
     check, so a newer one is never overwritten."""
-    store = memory._backend.store
     encryption = store.encryption
     if encryption is None:
         raise ConfigError("rotate_encryption() needs RedisSessionMemory(..., encryption=ContentEncryption(...))")
@@ -142,7 +141,7 @@ def rotate_plan(memory: RedisSessionMemory, user_id: str) -> Plan[int]:
         state = yield from history_ops.state_plan(target, summary=True)
         if state.summary is not None and not sealed_with((yield Command("HGET", keys.meta, "sum")), cipher):
             sealed = seal_text(state.summary, keys.user.uh, keys.sh, cipher)
-            tokens = memory.count_tokens([summary_message(state.summary)])
+            tokens = message_tokens(summary_message(state.summary), store.counter())
             step = set_summary(
                 keys, user_id, generation=state.summary_gen, sealed=sealed, upto=state.summary_upto, tokens=tokens
             )
@@ -176,14 +175,13 @@ class _Session:
 
 
 def import_plan(
-    memory: RedisSessionMemory,
+    store: Store,
     records: Iterable[dict[str, Any]],
     if_exists: IfExists,
     batch_size: int,
     progress: Progress | None,
     total: int = 0,
 ) -> Plan[TransferStats]:
-    store = memory._backend.store
     if if_exists not in ("error", "skip", "replace", "append"):
         raise ConfigError(f"if_exists must be 'error', 'skip', 'replace' or 'append', got {if_exists!r}")
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
@@ -196,7 +194,7 @@ def import_plan(
         kind = rec.check_record(record, where)["kind"]
         if kind in ("user", "session"):
             if current is not None:
-                n_messages += yield from _finish(memory, current)
+                n_messages += yield from _finish(store, current)
                 current = None
         if kind == "user":
             users.add(record["user_id"])
@@ -216,7 +214,7 @@ def import_plan(
             n_skipped += skip
             n_sessions += not skip
             if not skip:
-                yield from _settings(memory, current, created=not exists or if_exists == "replace")
+                yield from _settings(store, current, created=not exists or if_exists == "replace")
         elif kind == "message":
             if current is None or (record["user_id"], record["session_id"]) != (
                 current.target.user_id,
@@ -231,7 +229,7 @@ def import_plan(
                 if progress is not None:
                     progress(n_messages, total)
     if current is not None:
-        n_messages += yield from _finish(memory, current)
+        n_messages += yield from _finish(store, current)
     if progress is not None:
         progress(n_messages, total or n_messages)
     return TransferStats(len(users), n_sessions, n_messages, n_skipped)
@@ -244,9 +242,8 @@ def _exists_error(where: str, user_id: str, session_id: str) -> ConfigError:
     )
 
 
-def refuse_existing_plan(memory: RedisSessionMemory, sessions: list[tuple[str, str]]) -> Plan[None]:
+def refuse_existing_plan(store: Store, sessions: list[tuple[str, str]]) -> Plan[None]:
     """Raise before any write if one of ``sessions`` exists (an import with if_exists='error')."""
-    store = memory._backend.store
     for i in range(0, len(sessions), 1000):
         chunk = sessions[i : i + 1000]
         metas = [store.session(uid, sid).keys.meta for uid, sid in chunk]
@@ -256,15 +253,15 @@ def refuse_existing_plan(memory: RedisSessionMemory, sessions: list[tuple[str, s
                 raise _exists_error("import refused", uid, sid)
 
 
-def _settings(memory: RedisSessionMemory, s: _Session, created: bool) -> Plan[None]:
+def _settings(store: Store, s: _Session, created: bool) -> Plan[None]:
     r = s.record
     fields: dict[str, Any] = {
         "title": r.get("title") or "",
-        "meta": sessions_ops.metadata_json(r.get("metadata") or None, memory.config.max_message_bytes),
+        "meta": sessions_ops.metadata_json(r.get("metadata") or None, store.config.max_message_bytes),
     }
     instructions = r.get("instructions")
     fields["instr"] = instructions or ""
-    fields["itok"] = memory.count_tokens([SystemMessage(instructions)]) if instructions else ""
+    fields["itok"] = message_tokens(SystemMessage(instructions), store.counter()) if instructions else ""
     if created:
         fields["created"] = r["created_at"]
     yield sessions_ops.set_fields(s.target.store, s.target.user_id, s.target.session_id, fields)
@@ -294,7 +291,7 @@ def _flush(s: _Session) -> Plan[int]:
     return hi - lo + 1
 
 
-def _finish(memory: RedisSessionMemory, s: _Session) -> Plan[int]:
+def _finish(store: Store, s: _Session) -> Plan[int]:
     if s.skip:
         return 0
     n = yield from _flush(s)
@@ -303,7 +300,7 @@ def _finish(memory: RedisSessionMemory, s: _Session) -> Plan[int]:
     if summary is not None:
         text, t = summary["text"], s.target
         sealed = seal_text(text, t.keys.user.uh, t.keys.sh, t.cipher)
-        fields.update({"sum": sealed, "sup": s.upto, "stok": memory.count_tokens([summary_message(text)])})
+        fields.update({"sum": sealed, "sup": s.upto, "stok": message_tokens(summary_message(text), store.counter())})
     yield sessions_ops.set_fields(s.target.store, s.target.user_id, s.target.session_id, fields)
     return n
 
@@ -324,50 +321,50 @@ class _Row:
     sealed: bool = False  # encrypted at rest: no text digest is stored (it would confirm a guess)
 
 
-def reindex_plan(memory: RedisSessionMemory, batch_size: int, progress: Progress | None, verify: bool) -> Plan[int]:
+def reindex_plan(store: Store, batch_size: int, progress: Progress | None, verify: bool) -> Plan[int]:
     """Embed the messages without a vector of the current model; with ``verify``, then re-embed
     those whose vector was not made from their own text. Returns how many messages were embedded."""
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ConfigError(f"batch_size must be a positive int, got {batch_size!r}")
-    cfg = memory.config
-    emb = memory._backend.store.embedder()  # raises the ConfigError that explains, without embeddings
-    yield from search_plan(memory._backend.store.facts)  # a cluster without a search coordinator: a typed refusal
-    dims = yield from memory._dims_plan()
+    cfg = store.config
+    emb = store.embedder()  # raises the ConfigError that explains, without embeddings
+    yield from search_plan(store.facts)  # a cluster without a search coordinator: a typed refusal
+    dims = yield from index_ops.dims_plan(store)
     fp = fingerprint(emb, dims, cfg)
-    current = yield from memory._vector_index_plan()
+    current = yield from index_ops.vector_index_plan(store)
     if current != (dims, cfg.vector_dtype, cfg.vector_algorithm):
         if current is not None:
             yield Command("FT.DROPINDEX", cfg.vector_index_name)  # vectors are overwritten below
-        yield from memory._create_vector_index_plan(dims)
+        yield from index_ops.create_vector_index_plan(store, dims)
     if not cfg.embed_message_types:
         return 0
-    done = yield from _embed_missing(memory, fp, dims, batch_size, progress)
+    done = yield from _embed_missing(store, fp, dims, batch_size, progress)
     if verify:
-        done += yield from _embed_mismatched(memory, fp, dims, batch_size, progress)
+        done += yield from _embed_mismatched(store, fp, dims, batch_size, progress)
     return done
 
 
-def _row(memory: RedisSessionMemory, key: str, raw: bytes | str, ciphers: dict[str, Any]) -> Plan[_Row | None]:
+def _row(store: Store, key: str, raw: bytes | str, ciphers: dict[str, Any]) -> Plan[_Row | None]:
     """The row of a stored message; an encrypted one is opened with its user's key (the raw user id
     is read from the user hash once per user). None: its user was deleted meanwhile."""
     doc = json.loads(raw)
     cipher = None
-    if "enc" in doc and memory._backend.store.encryption is not None:
+    if "enc" in doc and store.encryption is not None:
         uh = parse_message_key(key)[0]
         if uh not in ciphers:
-            uid = yield Command("HGET", UserKeys(memory.config.key_prefix, "", uh).user, "uid")
-            ciphers[uh] = None if uid is None else memory._backend.store.encryption.for_user(_text(uid))
+            uid = yield Command("HGET", UserKeys(store.config.key_prefix, "", uh).user, "uid")
+            ciphers[uh] = None if uid is None else store.encryption.for_user(_text(uid))
         cipher = ciphers[uh]
         if cipher is None:
             return None
     stored = decode_stored(raw, cipher)
     when = datetime.fromtimestamp(stored.timestamp_ms / 1000, tz=timezone.utc)
-    text = embed_text(stored.message, memory.config.embed_template, when)
+    text = embed_text(stored.message, store.config.embed_template, when)
     return _Row(key, stored.message.type, text, cipher is not None)
 
 
-def _embed_missing(memory: RedisSessionMemory, fp: str, dims: int, batch: int, progress: Progress | None) -> Plan[int]:
-    cfg = memory.config
+def _embed_missing(store: Store, fp: str, dims: int, batch: int, progress: Progress | None) -> Plan[int]:
+    cfg = store.config
     query = f"@type:{{{'|'.join(sorted(cfg.embed_message_types))}}} -@emb:{{{fp}}}"
     done, total, idle = 0, 0, 0
     ciphers: dict[str, Any] = {}
@@ -379,10 +376,10 @@ def _embed_missing(memory: RedisSessionMemory, fp: str, dims: int, batch: int, p
         total = max(total, done + found)
         rows = []
         for h in hits:
-            row = yield from _row(memory, h.key, h.fields["$"], ciphers)
+            row = yield from _row(store, h.key, h.fields["$"], ciphers)
             if row is not None:
                 rows.append(row)
-        stored_now = yield from _put_vectors(memory, fp, dims, rows)
+        stored_now = yield from _put_vectors(store, fp, dims, rows)
         done += stored_now
         idle = idle + 1 if stored_now == 0 else 0
         if progress is not None:
@@ -390,12 +387,10 @@ def _embed_missing(memory: RedisSessionMemory, fp: str, dims: int, batch: int, p
     return done
 
 
-def _embed_mismatched(
-    memory: RedisSessionMemory, fp: str, dims: int, batch: int, progress: Progress | None
-) -> Plan[int]:
+def _embed_mismatched(store: Store, fp: str, dims: int, batch: int, progress: Progress | None) -> Plan[int]:
     """SCAN every message (a search could skip documents, since rewriting one re-indexes it) and
     re-embed those marked with this model whose text digest is missing or is another text's."""
-    cfg = memory.config
+    cfg = store.config
     total, _ = parse_search((yield Command("FT.SEARCH", cfg.index_name, f"@emb:{{{fp}}}", "LIMIT", 0, 0, "DIALECT", 2)))
     match = glob_escape(cfg.key_prefix) + "m:*"
     checked = repaired = 0
@@ -410,13 +405,13 @@ def _embed_mismatched(
             doc = json.loads(raw) if raw is not None else {}
             if doc.get("emb") != fp or doc.get("type") not in cfg.embed_message_types:
                 continue
-            row = yield from _row(memory, key, raw, ciphers)
+            row = yield from _row(store, key, raw, ciphers)
             if row is not None and row.text:
                 checked += 1
                 if row.sealed or doc.get("eth") != text_digest(row.text):  # sealed: no digest to check
                     rows.append(row)
         if rows:
-            repaired += yield from _put_vectors(memory, fp, dims, rows)
+            repaired += yield from _put_vectors(store, fp, dims, rows)
         if progress is not None:
             progress(checked, max(int(total), checked))
 
@@ -424,9 +419,9 @@ def _embed_mismatched(
     return repaired
 
 
-def _put_vectors(memory: RedisSessionMemory, fp: str, dims: int, rows: list[_Row]) -> Plan[int]:
+def _put_vectors(store: Store, fp: str, dims: int, rows: list[_Row]) -> Plan[int]:
     """Embed the rows' texts in one call and store each vector with the row it was made for."""
-    cfg = memory.config
+    cfg = store.config
     texts = [r.text for r in rows if r.text]
     vectors = (yield EmbedDocuments(texts)) if texts else []
     if len(vectors) != len(texts):

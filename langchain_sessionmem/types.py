@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-__all__ = ["SessionInfo", "SessionPage"]
+__all__ = ["SessionInfo", "SessionPage", "TransferStats"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,3 +37,13 @@ class SessionPage(list[SessionInfo]):
     def __init__(self, sessions: list[SessionInfo], next_cursor: str | None) -> None:
         super().__init__(sessions)
         self.next_cursor = next_cursor
+
+
+@dataclass(frozen=True, slots=True)
+class TransferStats:
+    """What an export or an import moved."""
+
+    users: int
+    sessions: int
+    messages: int
+    skipped_sessions: int = 0

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from langchain_core.messages import BaseMessage, SystemMessage
 
@@ -35,22 +35,10 @@ from langchain_sessionmem._tokens import message_tokens
 from langchain_sessionmem._vectors import embed_text, fingerprint, pack, text_digest
 from langchain_sessionmem.errors import ConcurrentUpdateError, ConfigError, InvalidRecordError
 from langchain_sessionmem.progress import Progress
-
-if TYPE_CHECKING:
-    from langchain_sessionmem.types import SessionInfo
+from langchain_sessionmem.types import SessionInfo, TransferStats
 
 PAGE = 500
 IfExists = Literal["error", "skip", "replace", "append"]
-
-
-@dataclass(frozen=True, slots=True)
-class TransferStats:
-    """What an export or an import moved."""
-
-    users: int
-    sessions: int
-    messages: int
-    skipped_sessions: int = 0
 
 
 def users_plan(store: Store, page: int = 1000) -> Plan[list[str]]:

@@ -176,7 +176,7 @@ def _search_options(memory: RedisSessionMemory, options: Mapping[str, Any], what
     any run stores its input and then fails."""
     out = dict(options)
     if memory.embeddings is None:
-        if memory._backend.store.encryption is not None:
+        if memory.backend.store.encryption is not None:
             raise ConfigError(
                 f"{what} cannot search an encrypted memory without embeddings: encrypted text has no full-text "
                 "index. Pass embeddings= to RedisSessionMemory (recall then searches by similarity), or turn it "
@@ -293,7 +293,7 @@ class SessionMemoryMiddleware(AgentMiddleware[SessionMemoryState, Any]):
             except RuntimeError:
                 config = None
         user, session = resolve_ids(runtime.context, config, self.memory.config.max_id_length)
-        return self.memory._backend.store.session(user, session)
+        return self.memory.backend.store.session(user, session)
 
     # -- plans, shared by the sync and async hooks -----------------------------------------------
 
@@ -376,10 +376,10 @@ class SessionMemoryMiddleware(AgentMiddleware[SessionMemoryState, Any]):
     # -- hooks -------------------------------------------------------------------------------------
 
     def before_agent(self, state: SessionMemoryState, runtime: Runtime[Any]) -> dict[str, Any] | None:
-        return self.memory._backend.run(self._begin_plan(self._session(runtime), state))
+        return self.memory.backend.run(self._begin_plan(self._session(runtime), state))
 
     async def abefore_agent(self, state: SessionMemoryState, runtime: Runtime[Any]) -> dict[str, Any] | None:
-        return await self.memory._backend.arun(self._begin_plan(self._session(runtime), state))
+        return await self.memory.backend.arun(self._begin_plan(self._session(runtime), state))
 
     def wrap_model_call(
         self, request: ModelRequest[Any], handler: Callable[[ModelRequest[Any]], ModelResponse[Any]]
@@ -392,16 +392,16 @@ class SessionMemoryMiddleware(AgentMiddleware[SessionMemoryState, Any]):
         return await handler(self._request(request))
 
     def after_model(self, state: SessionMemoryState, runtime: Runtime[Any]) -> dict[str, Any] | None:
-        return self.memory._backend.run(self._store_plan(self._session(runtime), state))
+        return self.memory.backend.run(self._store_plan(self._session(runtime), state))
 
     async def aafter_model(self, state: SessionMemoryState, runtime: Runtime[Any]) -> dict[str, Any] | None:
-        return await self.memory._backend.arun(self._store_plan(self._session(runtime), state))
+        return await self.memory.backend.arun(self._store_plan(self._session(runtime), state))
 
     def after_agent(self, state: SessionMemoryState, runtime: Runtime[Any]) -> dict[str, Any] | None:
-        return self.memory._backend.run(self._end_plan(self._session(runtime), state))
+        return self.memory.backend.run(self._end_plan(self._session(runtime), state))
 
     async def aafter_agent(self, state: SessionMemoryState, runtime: Runtime[Any]) -> dict[str, Any] | None:
-        return await self.memory._backend.arun(self._end_plan(self._session(runtime), state))
+        return await self.memory.backend.arun(self._end_plan(self._session(runtime), state))
 
 
 # -- the memory-search tool --------------------------------------------------------------------------

@@ -109,6 +109,12 @@ class RedisSessionMemory(SessionAdmin, DataTransfer):
         """The settings this memory and its histories use."""
         return self._backend.config
 
+    @property
+    def backend(self) -> Backend:
+        """The clients and the plan runner this memory shares with the histories, retrievers and
+        agent middleware it makes. Internal to the package: not a stable API."""
+        return self._backend
+
     def __repr__(self) -> str:
         return f"RedisSessionMemory({self._backend.url!r}, index_name={self.config.index_name!r})"
 

@@ -302,9 +302,8 @@ class SessionMemoryMiddleware(AgentMiddleware[SessionMemoryState, Any]):
         start = _run_start(state)
         run = messages[start:]
         w = self.window
-        read, held = yield from history_ops.read_call_plan(
-            s, w.k, w.max_tokens, window=True, instructions=True, summary=True
-        )
+        view = history_ops.View(w.k, w.max_tokens, window=True, instructions=True, summary=True)
+        read, held = yield from history_ops.read_call_plan(s, view)
         appended, reply = yield from _with_read(history_ops.append_plan(s, run), read)
         snap, stored = history_ops.decoded(s, reply, held)
         run_ids = {m.id for m in run if m.id is not None}

@@ -148,10 +148,10 @@ class RedisSessionHistory(BaseChatMessageHistory):
         return ops.view_plan(self._session) if self.window is None else _context_plan(self._session, self.window)
 
     def _recent_plan(self, k: int) -> Plan[list[BaseMessage]]:
-        return ops.view_plan(self._session, check_count("k", k))
+        return ops.view_plan(self._session, ops.View(check_count("k", k)))
 
     def _window_plan(self, max_tokens: int | None, k: int | None) -> Plan[list[BaseMessage]]:
-        return ops.view_plan(self._session, k, max_tokens, window=True)
+        return ops.view_plan(self._session, ops.View(k, max_tokens, window=True))
 
     def _context_plan(self, max_tokens: int | None, k: int | None) -> Plan[list[BaseMessage]]:
         return _context_plan(self._session, ContextWindow(max_tokens, k))
@@ -290,7 +290,7 @@ class RedisSessionHistory(BaseChatMessageHistory):
 
 
 def _context_plan(s: Session, w: ContextWindow) -> Plan[list[BaseMessage]]:
-    return ops.view_plan(s, w.k, w.max_tokens, window=True, instructions=w.instructions, summary=w.summary)
+    return ops.view_plan(s, ops.View(w.k, w.max_tokens, window=True, instructions=w.instructions, summary=w.summary))
 
 
 class SessionContext(BaseChatMessageHistory):

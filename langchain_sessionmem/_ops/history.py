@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -166,25 +167,28 @@ def append_plan(
 # -- read ------------------------------------------------------------------------------------------
 
 
-def read_call_plan(
-    s: Session,
-    k: int | None = None,
-    max_tokens: int | None = None,
-    *,
-    window: bool = False,
-    instructions: bool = False,
-    summary: bool = False,
-) -> Plan[tuple[Script, Cached | None]]:
-    """The read of the last ``k`` messages within ``max_tokens`` (None: no limit), cut as a
-    ``window`` (see read.py), with the ``instructions`` and ``summary``, and the cache entry it hints at."""
-    k_, budget = check_count("k", k, optional=True), check_count("max_tokens", max_tokens, optional=True)
+@dataclass(frozen=True, slots=True)
+class View:
+    """What a read returns: the last ``k`` messages within ``max_tokens`` (None: no limit), cut as
+    a ``window`` (see _lua/read.py), after the ``instructions`` and the ``summary``."""
+
+    k: int | None = None
+    max_tokens: int | None = None
+    window: bool = False
+    instructions: bool = False
+    summary: bool = False
+
+
+def read_call_plan(s: Session, view: View) -> Plan[tuple[Script, Cached | None]]:
+    """The read script call of ``view`` and the cache entry it hints at."""
+    k, budget = check_count("k", view.k, optional=True), check_count("max_tokens", view.max_tokens, optional=True)
     facts = s.store.facts
     held = s.store.cache.get(s.keys.meta)
     if held is not None and facts.may_evict is None:
         yield from policy_plan(facts)
     step = read(
-        s.keys, s.user_id, k=k_, max_tokens=budget, window=window, instructions=instructions, summary=summary,
-        held=held, check=facts.may_evict is not False,
+        s.keys, s.user_id, k=k, max_tokens=budget, window=view.window, instructions=view.instructions,
+        summary=view.summary, held=held, check=facts.may_evict is not False,
     )  # fmt: skip
     return step, held
 
@@ -195,20 +199,12 @@ def decoded(s: Session, reply: list[Any], held: Cached | None) -> tuple[Snapshot
     return snap, snap.messages(s.store.cache, s.keys.meta, held)
 
 
-def view_plan(
-    s: Session,
-    k: int | None = None,
-    max_tokens: int | None = None,
-    *,
-    window: bool = False,
-    instructions: bool = False,
-    summary: bool = False,
-) -> Plan[list[BaseMessage]]:
-    """Stored messages (all, the last ``k``, a token window), decoding only those this memory has
-    not decoded before (see _cache.py); after the ``instructions`` and ``summary`` when asked for."""
-    step, held = yield from read_call_plan(s, k, max_tokens, window=window, instructions=instructions, summary=summary)
+def view_plan(s: Session, view: View = View()) -> Plan[list[BaseMessage]]:
+    """The messages of ``view``, decoding only those this memory has not decoded before (see
+    _cache.py); after the instructions and summary when it asks for them."""
+    step, held = yield from read_call_plan(s, view)
     snap, messages = decoded(s, (yield step), held)
-    return context_head(snap) + messages if instructions or summary else messages
+    return context_head(snap) + messages if view.instructions or view.summary else messages
 
 
 def state_plan(s: Session, *, instructions: bool = False, summary: bool = False) -> Plan[Snapshot]:

@@ -100,7 +100,7 @@ def test_a_context_starts_with_instructions_and_summary_and_reads_with_its_flags
     s = store().session("a", "s")
     reply = [*header(last=3, lo=3, hi=3, instr="Be brief.", summ="They met.", sup=2), *docs([HumanMessage("q")], 3)]
     script = Scripted([reply])
-    seen = script.run(ops.view_plan(s, 5, 100, window=True, instructions=True, summary=True))
+    seen = script.run(ops.view_plan(s, ops.View(5, 100, window=True, instructions=True, summary=True)))
     assert [m.type for m in seen] == ["system", "system", "human"]
     assert seen[0].content == "Be brief." and seen[1].content.endswith("They met.")
     (read,) = script.sent
@@ -110,7 +110,7 @@ def test_a_context_starts_with_instructions_and_summary_and_reads_with_its_flags
 @pytest.mark.parametrize("bad", [{"k": -1}, {"max_tokens": 1.5}, {"k": True}])
 def test_bad_window_arguments_send_nothing(bad: dict[str, Any]) -> None:
     with pytest.raises(ConfigError):
-        Scripted([]).run(ops.view_plan(store().session("a", "s"), **bad))
+        Scripted([]).run(ops.view_plan(store().session("a", "s"), ops.View(**bad)))
 
 
 def test_summarize_reads_state_window_and_older_messages_then_writes_under_the_generation() -> None:

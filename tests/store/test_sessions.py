@@ -3,11 +3,13 @@ cursor pagination by last activity."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import datetime, timezone
 from typing import Any
 
 import pytest
+import redis
 from langchain_core.messages import AIMessage, HumanMessage
 
 from langchain_sessionmem import ConfigError, IdCollisionError, RedisSessionMemory, SessionInfo, SessionPage
@@ -85,9 +87,20 @@ async def test_bad_session_updates_are_refused_and_change_nothing(
     await memory.aclose()
 
 
-async def test_list_sessions_pages_by_last_activity(api: Api, amemory: RedisSessionMemory) -> None:
+def server_ms(raw: redis.Redis) -> int:
+    """The server's clock, which the scripts stamp activity with, in milliseconds."""
+    seconds, micros = raw.time()
+    return int(seconds) * 1000 + int(micros) // 1000
+
+
+async def test_list_sessions_pages_by_last_activity(api: Api, amemory: RedisSessionMemory, raw: redis.Redis) -> None:
     for i in range(23):
         await api(amemory.history("u", f"s{i:02d}"), "add_messages", [HumanMessage(f"m{i}")])
+    # The server stamps activity in milliseconds, and sessions active in one millisecond tie (their
+    # order is then the digest's): s05 must come back active in a later millisecond than all of them.
+    latest = max(s.last_active for s in await api(amemory, "list_sessions", "u"))
+    while server_ms(raw) <= round(latest.timestamp() * 1000):
+        await asyncio.sleep(0.001)
     await api(amemory.history("u", "s05"), "add_messages", [AIMessage("active again")])
     everything = await api(amemory, "list_sessions", "u")
     assert isinstance(everything, SessionPage) and everything.next_cursor is None

@@ -7,16 +7,22 @@ with both modules the whole run stops with a message: store tests are never skip
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import subprocess
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+from typing import Any, Protocol
 
 import pytest
 import redis
+import redis.asyncio as aredis
+from langchain_core.embeddings import Embeddings
+from redis.asyncio.cluster import RedisCluster as AsyncRedisCluster
+from redis.cluster import RedisCluster
 
-from langchain_sessionmem import RedisSessionMemory, SessionMemConfig
+from langchain_sessionmem import ContentEncryption, RedisSessionMemory, SessionMemConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -85,22 +91,83 @@ def drop_prefix(redis_url: str, prefix: str) -> None:
     client.close()
 
 
-@pytest.fixture
-def memory(redis_url: str, config: SessionMemConfig) -> Iterator[RedisSessionMemory]:
-    mem = RedisSessionMemory(redis_url, config=config)
-    mem.setup()
-    yield mem
-    mem.close()
+class MakeMemory(Protocol):
+    """The ``make_memory`` fixture: a ``RedisSessionMemory`` closed (sync and async clients) when
+    the test ends.
+
+    ``url`` defaults to the test's server (``memory_url``), unless clients are given instead.
+    ``config`` defaults to the test's own key prefix and index (the ``config`` fixture), and
+    ``config_fields`` are replaced onto it (``make_memory(ttl_seconds=1.0)``). ``setup=True`` runs
+    the sync ``setup()`` before returning.
+    """
+
+    def __call__(
+        self,
+        url: str | None = None,
+        *,
+        config: SessionMemConfig | None = None,
+        setup: bool = False,
+        client: redis.Redis | RedisCluster | None = None,
+        async_client: aredis.Redis | AsyncRedisCluster | None = None,
+        embeddings: Embeddings | None = None,
+        encryption: ContentEncryption | None = None,
+        **config_fields: Any,
+    ) -> RedisSessionMemory: ...
 
 
 @pytest.fixture
-async def amemory(redis_url: str, config: SessionMemConfig) -> AsyncIterator[RedisSessionMemory]:
+def memory_url(redis_url: str) -> str:
+    """The server ``make_memory`` builds on when given neither a URL nor clients."""
+    return redis_url
+
+
+@pytest.fixture
+async def make_memory(memory_url: str, config: SessionMemConfig) -> AsyncIterator[MakeMemory]:
+    """Async so that the teardown awaits ``aclose()`` on the test's own loop."""
+    made: list[RedisSessionMemory] = []
+    own = config
+
+    def make(
+        url: str | None = None,
+        *,
+        config: SessionMemConfig | None = None,
+        setup: bool = False,
+        client: redis.Redis | RedisCluster | None = None,
+        async_client: aredis.Redis | AsyncRedisCluster | None = None,
+        embeddings: Embeddings | None = None,
+        encryption: ContentEncryption | None = None,
+        **config_fields: Any,
+    ) -> RedisSessionMemory:
+        if url is None and client is None and async_client is None:
+            url = memory_url
+        cfg = own if config is None else config
+        if config_fields:
+            cfg = dataclasses.replace(cfg, **config_fields)
+        mem = RedisSessionMemory(
+            url, client=client, async_client=async_client, config=cfg, embeddings=embeddings, encryption=encryption
+        )
+        made.append(mem)
+        if setup:
+            mem.setup()
+        return mem
+
+    yield make
+    for mem in made:
+        mem.close()
+        await mem.aclose()
+
+
+@pytest.fixture
+def memory(make_memory: MakeMemory) -> RedisSessionMemory:
+    return make_memory(setup=True)
+
+
+@pytest.fixture
+async def amemory(make_memory: MakeMemory) -> RedisSessionMemory:
     """A memory used from async tests; its async client is bound to the test's loop."""
-    mem = RedisSessionMemory(redis_url, config=config)
+    mem = make_memory()
     await mem.asetup()
-    yield mem
-    mem.close()
-    await mem.aclose()
+    return mem
 
 
 @pytest.fixture(scope="session")

@@ -49,7 +49,9 @@ def test_fixtures_of_a_wider_scope_have_no_network_either(connect_in_a_module_fi
     assert connect_in_a_module_fixture is not None and BLOCKED in str(connect_in_a_module_fixture)
 
 
-@pytest.mark.parametrize("fixture", ["redis_url", "raw", "memory", "config", "redis_paths", "start_server"])
+@pytest.mark.parametrize(
+    "fixture", ["redis_url", "raw", "config", "make_memory", "memory", "redis_paths", "start_server"]
+)
 def test_the_fixtures_that_give_a_server_fail_and_say_where_the_test_belongs(
     request: pytest.FixtureRequest, fixture: str
 ) -> None:

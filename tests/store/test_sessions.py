@@ -14,6 +14,7 @@ from langchain_core.messages import AIMessage, HumanMessage
 
 from langchain_sessionmem import ConfigError, IdCollisionError, RedisSessionMemory, SessionInfo, SessionPage
 from langchain_sessionmem._keys import SessionKeys
+from tests.conftest import MakeMemory
 from tests.store.conftest import Api
 
 
@@ -73,18 +74,14 @@ async def test_update_session_sets_title_and_metadata_without_touching_history(
     ],
 )
 async def test_bad_session_updates_are_refused_and_change_nothing(
-    api: Api, redis_url: str, config: Any, kwargs: dict[str, Any], match: str
+    api: Api, make_memory: MakeMemory, kwargs: dict[str, Any], match: str
 ) -> None:
-    from dataclasses import replace
-
-    memory = RedisSessionMemory(redis_url, config=replace(config, max_message_bytes=4096))
+    memory = make_memory(max_message_bytes=4096)
     await api(memory, "update_session", "u", "s", title="kept", metadata={"k": 1})
     with pytest.raises(ConfigError, match=match):
         await api(memory, "update_session", "u", "s", **kwargs)
     info = await api(memory, "get_session", "u", "s")
     assert (info.title, info.metadata) == ("kept", {"k": 1})
-    memory.close()
-    await memory.aclose()
 
 
 def server_ms(raw: redis.Redis) -> int:
@@ -164,13 +161,10 @@ def test_listing_another_users_sessions_under_a_colliding_digest_is_refused(memo
         memory.list_sessions("u")
 
 
-def test_updating_a_new_session_with_a_ttl_expires_it(redis_url: str, config: Any) -> None:
-    from dataclasses import replace
-
-    memory = RedisSessionMemory(redis_url, config=replace(config, ttl_seconds=0.3))
+def test_updating_a_new_session_with_a_ttl_expires_it(make_memory: MakeMemory) -> None:
+    memory = make_memory(ttl_seconds=0.3)
     memory.update_session("u", "s", title="soon gone", metadata={"a": 1})
     assert memory.get_session("u", "s") is not None
     time.sleep(0.6)
     assert memory.get_session("u", "s") is None
     assert memory.list_sessions("u") == []
-    memory.close()

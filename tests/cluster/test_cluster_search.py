@@ -25,12 +25,13 @@ from langchain_sessionmem._ops.steps import (
 from langchain_sessionmem.errors import IndexMissingError, RedisCommandError, SearchUnavailableError
 from langchain_sessionmem.testing import HashingEmbeddings
 from tests.cluster.conftest import Api
+from tests.conftest import MakeMemory
 
 
 async def test_search_is_refused_without_a_coordinator_and_the_history_keeps_working(
-    api: Api, cluster_url: str, config: SessionMemConfig, rc: RedisCluster
+    api: Api, make_memory: MakeMemory, rc: RedisCluster
 ) -> None:
-    memory = RedisSessionMemory(cluster_url, config=config, embeddings=HashingEmbeddings(64))
+    memory = make_memory(embeddings=HashingEmbeddings(64))
     with pytest.raises(SearchUnavailableError, match="Redis 8") as err:
         await api(memory, "setup")
     assert "history" in str(err.value) and "coordinator" in str(err.value)
@@ -39,7 +40,7 @@ async def test_search_is_refused_without_a_coordinator_and_the_history_keeps_wor
     h = memory.history("alice", "s")
     await api(h, "add_messages", [HumanMessage("my dog is called Rex"), AIMessage("nice")])
     assert [m.content for m in await api(h, "messages")] == ["my dog is called Rex", "nice"]
-    fresh = RedisSessionMemory(cluster_url, config=config, embeddings=HashingEmbeddings(64))  # asks the server itself
+    fresh = make_memory(embeddings=HashingEmbeddings(64))  # asks the server itself
     retriever = fresh.as_retriever(user_id="alice", search_type="similarity")
     with pytest.raises(SearchUnavailableError):
         if api.mode == "sync":
@@ -48,9 +49,6 @@ async def test_search_is_refused_without_a_coordinator_and_the_history_keeps_wor
             await retriever.ainvoke("dog")
     with pytest.raises(SearchUnavailableError):
         await api(fresh, "reindex", progress=False)
-    for m in (memory, fresh):
-        m.close()
-        await m.aclose()
 
 
 class _Node:

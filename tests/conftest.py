@@ -11,7 +11,7 @@ import dataclasses
 import hashlib
 import os
 import subprocess
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -122,8 +122,10 @@ def memory_url(redis_url: str) -> str:
 
 
 @pytest.fixture
-async def make_memory(memory_url: str, config: SessionMemConfig) -> AsyncIterator[MakeMemory]:
-    """Async so that the teardown awaits ``aclose()`` on the test's own loop."""
+def make_memory(memory_url: str, config: SessionMemConfig) -> Iterator[MakeMemory]:
+    """Sync, so that it also serves tests under Playwright's sync API (no asyncio.Runner there).
+    ``close()`` at teardown closes the async clients too: on their loop if it is still open, and a
+    loop pytest-asyncio already shut down closed them itself (see ``_loops.py``)."""
     made: list[RedisSessionMemory] = []
     own = config
 
@@ -154,7 +156,6 @@ async def make_memory(memory_url: str, config: SessionMemConfig) -> AsyncIterato
     yield make
     for mem in made:
         mem.close()
-        await mem.aclose()
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import os
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import pytest
 import redis
@@ -91,15 +91,19 @@ def drop_prefix(redis_url: str, prefix: str) -> None:
     client.close()
 
 
-class MakeMemory(Protocol):
-    """The ``make_memory`` fixture: a ``RedisSessionMemory`` closed (sync and async clients) when
-    the test ends.
+class MakeMemory:
+    """The ``make_memory`` fixture (and its type): ``make_memory(...)`` returns a
+    ``RedisSessionMemory`` that is closed, sync and async clients, when the test ends.
 
     ``url`` defaults to the test's server (``memory_url``), unless clients are given instead.
     ``config`` defaults to the test's own key prefix and index (the ``config`` fixture), and
     ``config_fields`` are replaced onto it (``make_memory(ttl_seconds=1.0)``). ``setup=True`` runs
     the sync ``setup()`` before returning.
     """
+
+    def __init__(self, url: str, config: SessionMemConfig) -> None:
+        self._url, self._config = url, config
+        self._made: list[RedisSessionMemory] = []
 
     def __call__(
         self,
@@ -112,7 +116,26 @@ class MakeMemory(Protocol):
         embeddings: Embeddings | None = None,
         encryption: ContentEncryption | None = None,
         **config_fields: Any,
-    ) -> RedisSessionMemory: ...
+    ) -> RedisSessionMemory:
+        if url is None and client is None and async_client is None:
+            url = self._url
+        cfg = self._config if config is None else config
+        if config_fields:
+            cfg = dataclasses.replace(cfg, **config_fields)
+        mem = RedisSessionMemory(
+            url, client=client, async_client=async_client, config=cfg, embeddings=embeddings, encryption=encryption
+        )
+        self._made.append(mem)
+        if setup:
+            mem.setup()
+        return mem
+
+    def close(self) -> None:
+        """Close every memory made. Sync, so that the fixture also serves tests under Playwright's
+        sync API (no asyncio.Runner there): ``close()`` closes the async clients too, on their loop
+        if it is still open, and a loop pytest-asyncio already shut down closed them itself."""
+        for mem in self._made:
+            mem.close()
 
 
 @pytest.fixture
@@ -123,39 +146,9 @@ def memory_url(redis_url: str) -> str:
 
 @pytest.fixture
 def make_memory(memory_url: str, config: SessionMemConfig) -> Iterator[MakeMemory]:
-    """Sync, so that it also serves tests under Playwright's sync API (no asyncio.Runner there).
-    ``close()`` at teardown closes the async clients too: on their loop if it is still open, and a
-    loop pytest-asyncio already shut down closed them itself (see ``_loops.py``)."""
-    made: list[RedisSessionMemory] = []
-    own = config
-
-    def make(
-        url: str | None = None,
-        *,
-        config: SessionMemConfig | None = None,
-        setup: bool = False,
-        client: redis.Redis | RedisCluster | None = None,
-        async_client: aredis.Redis | AsyncRedisCluster | None = None,
-        embeddings: Embeddings | None = None,
-        encryption: ContentEncryption | None = None,
-        **config_fields: Any,
-    ) -> RedisSessionMemory:
-        if url is None and client is None and async_client is None:
-            url = memory_url
-        cfg = own if config is None else config
-        if config_fields:
-            cfg = dataclasses.replace(cfg, **config_fields)
-        mem = RedisSessionMemory(
-            url, client=client, async_client=async_client, config=cfg, embeddings=embeddings, encryption=encryption
-        )
-        made.append(mem)
-        if setup:
-            mem.setup()
-        return mem
-
-    yield make
-    for mem in made:
-        mem.close()
+    factory = MakeMemory(memory_url, config)
+    yield factory
+    factory.close()
 
 
 @pytest.fixture

@@ -16,12 +16,14 @@ import pytest_socket
 _NOT_HERE = "tests/unit runs without Redis: a test that needs {} belongs in tests/store"
 
 
-@pytest.hookimpl(hookwrapper=True)
+@pytest.hookimpl(wrapper=True)
 def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
     pytest_socket.disable_socket(allow_unix_socket=True)
-    outcome = yield
-    if outcome.excinfo is not None:  # _no_network (which turns them back on) may never have run
+    try:
+        return (yield)
+    except BaseException:  # _no_network, which turns them back on, may never have run
         pytest_socket.enable_socket()
+        raise
 
 
 @pytest.fixture(autouse=True)

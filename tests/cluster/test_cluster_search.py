@@ -155,7 +155,7 @@ def test_with_a_coordinator_reindex_verify_scans_every_primary() -> None:
 
 
 async def test_the_agent_middleware_without_a_coordinator_is_told_to_turn_recall_off(
-    cluster_url: str, config: SessionMemConfig
+    make_memory: MakeMemory,
 ) -> None:
     """Recall is a search: refused on this cluster, with a message an agent's author can act on;
     recall=False keeps the agent's history working."""
@@ -163,7 +163,7 @@ async def test_the_agent_middleware_without_a_coordinator_is_told_to_turn_recall
 
     from langchain_sessionmem.testing import ScriptedChatModel
 
-    memory = RedisSessionMemory(cluster_url, config=config)
+    memory = make_memory()
     ids = {"user_id": "alice", "session_id": "s"}
     agent = create_agent(ScriptedChatModel(responses=["Hi."]), [], middleware=[memory.middleware()])
     with pytest.raises(SearchUnavailableError, match=r"recall=False"):
@@ -171,5 +171,3 @@ async def test_the_agent_middleware_without_a_coordinator_is_told_to_turn_recall
     agent = create_agent(ScriptedChatModel(responses=["Hi."]), [], middleware=[memory.middleware(recall=False)])
     await agent.ainvoke({"messages": [HumanMessage("again")]}, context=ids)
     assert [m.text for m in memory.history("alice", "s").messages] == ["hello", "again", "Hi."]
-    memory.close()
-    await memory.aclose()

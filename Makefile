@@ -11,7 +11,7 @@ REDIS_NOTE = if [ -z "$$REDIS_URL" ] && url=$$($(REDIS_STACK) url 2>/dev/null); 
   echo "note: the private Redis Stack is still running at $$url; stop it with: make redis-down" >&2; fi
 
 .DEFAULT_GOAL := help
-.PHONY: help install test integration_tests lint format type redis-up redis-down redis-note redis-cluster-up redis-cluster-down bench-cluster demo chat check bench bench-profile bench-context bench-agent eval eval-latency
+.PHONY: help install test test-unit integration_tests lint format type redis-up redis-down redis-note redis-cluster-up redis-cluster-down bench-cluster demo chat check bench bench-profile bench-context bench-agent eval eval-latency
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -26,6 +26,9 @@ install: $(STAMP) ## Create .venv with the package (editable) and its test/lint 
 
 test: $(STAMP) ## Run the test suite (starts the project's Redis Stack unless REDIS_URL is set)
 	@status=0; $(PY) -m pytest || status=$$?; $(REDIS_NOTE); exit $$status
+
+test-unit: $(STAMP) ## Run tests/unit only: no Redis, no network, seconds
+	$(PY) -m pytest tests/unit
 
 integration_tests: $(STAMP) ## Run live-provider tests (OpenAI/Cohere; skipped without API keys)
 	$(PY) -m pip install -q -e ".[openai,cohere]"

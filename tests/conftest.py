@@ -7,16 +7,22 @@ with both modules the whole run stops with a message: store tests are never skip
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import subprocess
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
+import redis.asyncio as aredis
+from langchain_core.embeddings import Embeddings
+from redis.asyncio.cluster import RedisCluster as AsyncRedisCluster
+from redis.cluster import RedisCluster
 
-from langchain_sessionmem import RedisSessionMemory, SessionMemConfig
+from langchain_sessionmem import ContentEncryption, RedisSessionMemory, SessionMemConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -87,22 +93,77 @@ def drop_prefix(redis_url: str, prefix: str) -> None:
     client.close()
 
 
-@pytest.fixture
-def memory(redis_url: str, config: SessionMemConfig) -> Iterator[RedisSessionMemory]:
-    mem = RedisSessionMemory(redis_url, config=config)
-    mem.setup()
-    yield mem
-    mem.close()
+class MakeMemory:
+    """The ``make_memory`` fixture (and its type): ``make_memory(...)`` returns a
+    ``RedisSessionMemory`` that is closed, sync and async clients, when the test ends.
+
+    ``url`` defaults to the test's server (``memory_url``), unless clients are given instead.
+    ``config`` defaults to the test's own key prefix and index (the ``config`` fixture), and
+    ``config_fields`` are replaced onto it (``make_memory(ttl_seconds=1.0)``). ``setup=True`` runs
+    the sync ``setup()`` before returning.
+    """
+
+    def __init__(self, url: str, config: SessionMemConfig) -> None:
+        self._url, self._config = url, config
+        self._made: list[RedisSessionMemory] = []
+
+    def __call__(
+        self,
+        url: str | None = None,
+        *,
+        config: SessionMemConfig | None = None,
+        setup: bool = False,
+        client: redis.Redis | RedisCluster | None = None,
+        async_client: aredis.Redis | AsyncRedisCluster | None = None,
+        embeddings: Embeddings | None = None,
+        encryption: ContentEncryption | None = None,
+        **config_fields: Any,
+    ) -> RedisSessionMemory:
+        if url is None and client is None and async_client is None:
+            url = self._url
+        cfg = self._config if config is None else config
+        if config_fields:
+            cfg = dataclasses.replace(cfg, **config_fields)
+        mem = RedisSessionMemory(
+            url, client=client, async_client=async_client, config=cfg, embeddings=embeddings, encryption=encryption
+        )
+        self._made.append(mem)
+        if setup:
+            mem.setup()
+        return mem
+
+    def close(self) -> None:
+        """Close every memory made. Sync, so that the fixture also serves tests under Playwright's
+        sync API (no asyncio.Runner there): ``close()`` closes the async clients too, on their loop
+        if it is still open, and a loop pytest-asyncio already shut down closed them itself."""
+        for mem in self._made:
+            mem.close()
 
 
 @pytest.fixture
-async def amemory(redis_url: str, config: SessionMemConfig) -> AsyncIterator[RedisSessionMemory]:
+def memory_url(redis_url: str) -> str:
+    """The server ``make_memory`` builds on when given neither a URL nor clients."""
+    return redis_url
+
+
+@pytest.fixture
+def make_memory(memory_url: str, config: SessionMemConfig) -> Iterator[MakeMemory]:
+    factory = MakeMemory(memory_url, config)
+    yield factory
+    factory.close()
+
+
+@pytest.fixture
+def memory(make_memory: MakeMemory) -> RedisSessionMemory:
+    return make_memory(setup=True)
+
+
+@pytest.fixture
+async def amemory(make_memory: MakeMemory) -> RedisSessionMemory:
     """A memory used from async tests; its async client is bound to the test's loop."""
-    mem = RedisSessionMemory(redis_url, config=config)
+    mem = make_memory()
     await mem.asetup()
-    yield mem
-    mem.close()
-    await mem.aclose()
+    return mem
 
 
 @pytest.fixture(scope="session")

@@ -6,15 +6,15 @@ turning reply text into HTML; no console errors (the page fixture fails a test t
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from langchain_sessionmem import RedisSessionMemory, SessionMemConfig
+from langchain_sessionmem import RedisSessionMemory
 from tests.browser.conftest import SIZES, Console
+from tests.conftest import MakeMemory
 
 IDLE = '[data-testid="chat"][data-state="idle"]'
 LONG_WORD = "Pneumonoultramicroscopicsilicovolcanoconiosis" * 7  # 315 letters, no break opportunity
@@ -22,10 +22,8 @@ HOSTILE = '<img src=x onerror="window.__xss=1"> and <script>window.__xss=2</scri
 
 
 @pytest.fixture
-def memory(redis_url: str, config: SessionMemConfig) -> Iterator[RedisSessionMemory]:
-    mem = RedisSessionMemory(redis_url, config=config)
-    yield mem
-    mem.close()
+def memory(make_memory: MakeMemory) -> RedisSessionMemory:
+    return make_memory()
 
 
 def open_menu(page: Page) -> bool:

@@ -62,6 +62,12 @@ def rc(cluster_url: str) -> Iterator[RedisCluster]:
 
 
 @pytest.fixture
+def memory_url(cluster_url: str) -> str:
+    """``make_memory`` builds on the cluster here."""
+    return cluster_url
+
+
+@pytest.fixture
 def config(request: pytest.FixtureRequest, rc: RedisCluster) -> Iterator[SessionMemConfig]:
     """A key prefix of this test's own; its keys are removed from every primary afterwards."""
     tag = hashlib.sha1(request.node.nodeid.encode()).hexdigest()[:10]

@@ -18,6 +18,7 @@ from langchain_sessionmem import RedisSessionMemory, SessionMemConfig
 from langchain_sessionmem.cli import cli
 from langchain_sessionmem.errors import RedisUnavailableError, SlotMigratingError
 from tests.cluster.conftest import Api, drop_prefix, users_on_every_primary
+from tests.conftest import MakeMemory
 
 
 async def _fill(api: Api, memory: RedisSessionMemory, users: list[str]) -> None:
@@ -26,10 +27,10 @@ async def _fill(api: Api, memory: RedisSessionMemory, users: list[str]) -> None:
 
 
 async def test_list_users_export_and_stats_cover_every_primary(
-    api: Api, cluster_url: str, config: SessionMemConfig, rc: RedisCluster
+    api: Api, cluster_url: str, make_memory: MakeMemory, config: SessionMemConfig, rc: RedisCluster
 ) -> None:
     users = users_on_every_primary(rc, config.key_prefix)
-    memory = RedisSessionMemory(cluster_url, config=config)
+    memory = make_memory()
     await _fill(api, memory, users)
     assert await api(memory, "list_users") == sorted(users)
     buf = io.StringIO()
@@ -44,8 +45,6 @@ async def test_list_users_export_and_stats_cover_every_primary(
     rows = dict(line.split(":", 1) for line in result.output.splitlines() if ": " in line)
     assert (rows["users"].strip(), rows["messages"].strip()) == (str(len(users)), str(2 * len(users)))
     assert "over 3 primaries" in result.output and "without a search coordinator" in result.output
-    memory.close()
-    await memory.aclose()
 
 
 def _pid_of(env: dict[str, str], port: int) -> int:
@@ -53,13 +52,13 @@ def _pid_of(env: dict[str, str], port: int) -> int:
 
 
 async def test_an_unreachable_primary_is_an_error_not_a_partial_answer(
-    api: Api, throwaway_cluster: tuple[str, dict[str, str]]
+    api: Api, throwaway_cluster: tuple[str, dict[str, str]], make_memory: MakeMemory
 ) -> None:
     url, env = throwaway_cluster
     config = SessionMemConfig(key_prefix="fan:", index_name="fan:idx", retries=1, retry_backoff_seconds=0.01)
     rc = RedisCluster.from_url(url.replace("+cluster", "", 1))
     users = users_on_every_primary(rc, config.key_prefix)
-    memory = RedisSessionMemory(url, config=config)
+    memory = make_memory(url, config=config)
     await _fill(api, memory, users)
     assert await api(memory, "list_users") == sorted(users)
     victim = rc.get_primaries()[-1]
@@ -71,8 +70,6 @@ async def test_an_unreachable_primary_is_an_error_not_a_partial_answer(
         await api(memory, "export_jsonl", io.StringIO())
     result = CliRunner().invoke(cli, ["--url", url, "--prefix", config.key_prefix, "users"])
     assert result.exit_code != 0 and "Redis" in result.output, result.output
-    memory.close()
-    await memory.aclose()
     rc.close()
 
 
@@ -81,12 +78,12 @@ def test_the_fixture_cleans_up(rc: RedisCluster) -> None:
 
 
 async def test_a_scan_during_a_reshard_is_refused_not_partial(
-    api: Api, cluster_url: str, config: SessionMemConfig, rc: RedisCluster
+    api: Api, make_memory: MakeMemory, config: SessionMemConfig, rc: RedisCluster
 ) -> None:
     import redis
 
     users = users_on_every_primary(rc, config.key_prefix, 6)
-    memory = RedisSessionMemory(cluster_url, config=config)
+    memory = make_memory()
     await _fill(api, memory, users)
     slot = rc.keyslot("no-user-here")
     src = rc.get_node_from_key("no-user-here")
@@ -102,5 +99,3 @@ async def test_a_scan_during_a_reshard_is_refused_not_partial(
             client.execute_command("CLUSTER SETSLOT", slot, "STABLE")
             client.close()
     assert await api(memory, "list_users") == sorted(users)
-    memory.close()
-    await memory.aclose()

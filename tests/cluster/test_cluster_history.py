@@ -19,15 +19,14 @@ from langchain_sessionmem import RedisSessionMemory, SessionMemConfig
 from langchain_sessionmem._keys import UserKeys
 from langchain_sessionmem.errors import ClusterClientError
 from tests.cluster.conftest import TAG, Api, Monitor, slot_of_tag, users_on_every_primary
+from tests.conftest import MakeMemory
 
 
-def _memory(api: Api, cluster_url: str, config: SessionMemConfig, form: str) -> RedisSessionMemory:
+def _memory(make_memory: MakeMemory, cluster_url: str, form: str) -> RedisSessionMemory:
     if form == "url":
-        return RedisSessionMemory(cluster_url, config=config)
+        return make_memory()
     node = cluster_url.replace("redis+cluster", "redis", 1)
-    return RedisSessionMemory(
-        client=RedisCluster.from_url(node), async_client=AsyncRedisCluster.from_url(node), config=config
-    )
+    return make_memory(client=RedisCluster.from_url(node), async_client=AsyncRedisCluster.from_url(node))
 
 
 async def _every_operation(api: Api, memory: RedisSessionMemory, users: list[str]) -> None:
@@ -78,18 +77,22 @@ async def _every_operation(api: Api, memory: RedisSessionMemory, users: list[str
 
 @pytest.mark.parametrize("form", ["url", "clients"])
 async def test_every_history_operation_on_the_cluster_stays_in_one_slot_per_user(
-    api: Api, cluster_url: str, config: SessionMemConfig, rc: RedisCluster, monitor: Callable[[], Monitor], form: str
+    api: Api,
+    cluster_url: str,
+    config: SessionMemConfig,
+    make_memory: MakeMemory,
+    rc: RedisCluster,
+    monitor: Callable[[], Monitor],
+    form: str,
 ) -> None:
     users = users_on_every_primary(rc, config.key_prefix, 6)
-    memory = _memory(api, cluster_url, config, form)
+    memory = _memory(make_memory, cluster_url, form)
     mon = monitor()
     try:
         await _every_operation(api, memory, users)
     finally:
         lines = mon.stop()
-        memory.close()
-        await memory.aclose()
-        if form == "clients":
+        if form == "clients":  # the caller's to close
             memory._backend.client.close()
             await memory._backend.async_client.aclose()
     owned = {n.name: set() for n in rc.get_primaries()}
@@ -113,25 +116,22 @@ async def test_every_history_operation_on_the_cluster_stays_in_one_slot_per_user
 
 
 async def test_the_ttl_is_kept_on_the_cluster(
-    api: Api, cluster_url: str, config: SessionMemConfig, rc: RedisCluster
+    api: Api, make_memory: MakeMemory, config: SessionMemConfig, rc: RedisCluster
 ) -> None:
-    cfg = SessionMemConfig(key_prefix=config.key_prefix, index_name=config.index_name, ttl_seconds=600)
-    memory = RedisSessionMemory(cluster_url, config=cfg)
-    for user in users_on_every_primary(rc, cfg.key_prefix, 6):
+    memory = make_memory(ttl_seconds=600)
+    for user in users_on_every_primary(rc, config.key_prefix, 6):
         h = memory.history(user, "s")
         await api(h, "add_messages", [HumanMessage("hi"), AIMessage("yo")])
         keys = [h._keys.meta, f"{h._keys.message_prefix}1", f"{h._keys.message_prefix}2", h._keys.user.sessions]
         ttls = [rc.pttl(k) for k in keys]
         assert all(500_000 < t <= 600_000 for t in ttls), ttls
-    memory.close()
-    await memory.aclose()
 
 
 async def test_a_plain_client_at_a_cluster_node_is_told_to_use_a_cluster_client(
-    api: Api, cluster_url: str, config: SessionMemConfig, rc: RedisCluster
+    api: Api, cluster_url: str, config: SessionMemConfig, make_memory: MakeMemory, rc: RedisCluster
 ) -> None:
     node_url = cluster_url.replace("redis+cluster", "redis", 1) + "/0"
-    memory = RedisSessionMemory(node_url, config=config)
+    memory = make_memory(node_url)
     with pytest.raises(ClusterClientError, match=r"redis\+cluster://"):
         await api(memory, "setup")
     with pytest.raises(ClusterClientError, match=r"redis\+cluster://"):
@@ -141,20 +141,18 @@ async def test_a_plain_client_at_a_cluster_node_is_told_to_use_a_cluster_client(
             await api(memory.history(user, "s"), "messages")
     client = redis.Redis.from_url(node_url)
     with pytest.raises(ClusterClientError):
-        RedisSessionMemory(client=client, config=config).setup()
+        make_memory(client=client).setup()
     client.close()
-    memory.close()
-    await memory.aclose()
 
 
 async def test_a_primary_that_may_evict_makes_reads_check_their_cache(
-    api: Api, cluster_url: str, config: SessionMemConfig, rc: RedisCluster
+    api: Api, make_memory: MakeMemory, rc: RedisCluster
 ) -> None:
     default = rc.get_default_node().name
     node = next(n for n in rc.get_primaries() if n.name != default)  # not the node a keyless INFO reaches
     client = redis.Redis(host=node.host, port=node.port)
     client.config_set("maxmemory-policy", "allkeys-lru")
-    memory = RedisSessionMemory(cluster_url, config=config)
+    memory = make_memory()
     try:
         h = memory.history("u", "s")
         await api(h, "add_messages", [HumanMessage("a")])
@@ -164,8 +162,6 @@ async def test_a_primary_that_may_evict_makes_reads_check_their_cache(
     finally:
         client.config_set("maxmemory-policy", "noeviction")
         client.close()
-        memory.close()
-        await memory.aclose()
 
 
 def _closed_port() -> int:
@@ -190,7 +186,9 @@ def test_an_unreachable_cluster_is_a_typed_error_sync_and_async() -> None:
         asyncio.run(memory.history("u", "s").aget_messages())
 
 
-def test_the_documented_acl_rules_work_on_a_cluster(cluster_url: str, rc: RedisCluster) -> None:
+def test_the_documented_acl_rules_work_on_a_cluster(
+    cluster_url: str, make_memory: MakeMemory, rc: RedisCluster
+) -> None:
     """docs/acl.txt plus its '#cluster' line: every history operation and the fan-out run as that
     user with no ACL denial on any primary (without the cluster line the client could not even
     map the slots)."""
@@ -204,7 +202,7 @@ def test_the_documented_acl_rules_work_on_a_cluster(cluster_url: str, rc: RedisC
         node.execute_command("ACL", "SETUSER", "sm-acl", "reset", "on", ">pw", *acl_rules(), *extra)
         node.execute_command("ACL", "LOG", "RESET")
     url = cluster_url.replace("://", "://sm-acl:pw@", 1)
-    memory = RedisSessionMemory(url, config=Config(ttl_seconds=3600, message_max_age_seconds=7200))
+    memory = make_memory(url, config=Config(ttl_seconds=3600, message_max_age_seconds=7200))
     try:
         users = users_on_every_primary(rc, "sessionmem:", 6)
         for user in users:
@@ -218,7 +216,6 @@ def test_the_documented_acl_rules_work_on_a_cluster(cluster_url: str, rc: RedisC
         for user in users:
             memory.delete_user(user)
     finally:
-        memory.close()
         for node in nodes:
             denials = [(e["reason"], e["object"]) for e in node.acl_log()]
             node.execute_command("ACL", "DELUSER", "sm-acl")

@@ -18,9 +18,10 @@ import redis
 from langchain_core.messages import HumanMessage
 from redis.cluster import RedisCluster
 
-from langchain_sessionmem import RedisSessionMemory, SessionMemConfig, _cluster
+from langchain_sessionmem import SessionMemConfig, _cluster
 from langchain_sessionmem._keys import UserKeys
 from langchain_sessionmem.errors import SessionMemError
+from tests.conftest import MakeMemory
 
 WRITERS, READERS = 4, 2
 
@@ -70,7 +71,7 @@ def counted_retries(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
 
 
 def test_a_live_reshard_loses_nothing_and_mixes_nothing(
-    cluster_url: str,
+    make_memory: MakeMemory,
     config: SessionMemConfig,
     rc: RedisCluster,
     counted_retries: list[int],
@@ -90,7 +91,7 @@ def test_a_live_reshard_loses_nothing_and_mixes_nothing(
     stop = threading.Event()
 
     def write(user: str, use_async: bool) -> None:
-        memory = RedisSessionMemory(cluster_url, config=config)
+        memory = make_memory()
         h = memory.history(user, "s")
         loop = asyncio.new_event_loop()  # the async writer: native asyncio calls on this thread's loop
 
@@ -111,12 +112,11 @@ def test_a_live_reshard_loses_nothing_and_mixes_nothing(
                 continue
             acked[user].append(i)
             time.sleep(0.002)  # keeps the sessions at a few thousand messages
-        memory.close()
-        loop.run_until_complete(memory.aclose())
+        loop.run_until_complete(memory.aclose())  # its client of this thread's loop, before the loop goes
         loop.close()
 
     def read() -> None:
-        memory = RedisSessionMemory(cluster_url, config=config)
+        memory = make_memory()
         rng = random.Random()
         while not stop.is_set():
             user = rng.choice(users)
@@ -135,7 +135,6 @@ def test_a_live_reshard_loses_nothing_and_mixes_nothing(
             if before - set(seqs):
                 failures.append(f"reader of {user} missed acknowledged {sorted(before - set(seqs))[:10]}")
             reads[0] += 1
-        memory.close()
 
     threads = [threading.Thread(target=write, args=(u, n == 0)) for n, u in enumerate(users)]
     threads += [threading.Thread(target=read) for _ in range(READERS)]
@@ -152,9 +151,8 @@ def test_a_live_reshard_loses_nothing_and_mixes_nothing(
     rc.nodes_manager.initialize()
     assert all(rc.get_node_from_key(UserKeys.of(config.key_prefix, u).user).name == dst.name for u in users)
 
-    memory = RedisSessionMemory(cluster_url, config=config)
+    memory = make_memory()
     found = {u: [int(str(m.content).split("|")[1]) for m in memory.history(u, "s").messages] for u in users}
-    memory.close()
     for u in users:
         assert _in_order(found[u], set(acked[u])), f"{u} out of order; failures: {failures[:5]}"
         assert set(acked[u]) <= set(found[u]), f"{u} lost {sorted(set(acked[u]) - set(found[u]))[:10]}"

@@ -26,12 +26,13 @@ from langchain_sessionmem._ops.steps import (
 from langchain_sessionmem.errors import IndexMissingError, RedisCommandError, SearchUnavailableError
 from langchain_sessionmem.testing import HashingEmbeddings
 from tests.cluster.conftest import Api
+from tests.conftest import MakeMemory
 
 
 async def test_search_is_refused_without_a_coordinator_and_the_history_keeps_working(
-    api: Api, cluster_url: str, config: SessionMemConfig, rc: RedisCluster
+    api: Api, make_memory: MakeMemory, rc: RedisCluster
 ) -> None:
-    memory = RedisSessionMemory(cluster_url, config=config, embeddings=HashingEmbeddings(64))
+    memory = make_memory(embeddings=HashingEmbeddings(64))
     with pytest.raises(SearchUnavailableError, match="Redis 8") as err:
         await api(memory, "setup")
     assert "history" in str(err.value) and "coordinator" in str(err.value)
@@ -40,7 +41,7 @@ async def test_search_is_refused_without_a_coordinator_and_the_history_keeps_wor
     h = memory.history("alice", "s")
     await api(h, "add_messages", [HumanMessage("my dog is called Rex"), AIMessage("nice")])
     assert [m.content for m in await api(h, "messages")] == ["my dog is called Rex", "nice"]
-    fresh = RedisSessionMemory(cluster_url, config=config, embeddings=HashingEmbeddings(64))  # asks the server itself
+    fresh = make_memory(embeddings=HashingEmbeddings(64))  # asks the server itself
     retriever = fresh.as_retriever(user_id="alice", search_type="similarity")
     with pytest.raises(SearchUnavailableError):
         if api.mode == "sync":
@@ -49,9 +50,6 @@ async def test_search_is_refused_without_a_coordinator_and_the_history_keeps_wor
             await retriever.ainvoke("dog")
     with pytest.raises(SearchUnavailableError):
         await api(fresh, "reindex")
-    for m in (memory, fresh):
-        m.close()
-        await m.aclose()
 
 
 class _Node:
@@ -158,7 +156,7 @@ def test_with_a_coordinator_reindex_verify_scans_every_primary() -> None:
 
 
 async def test_the_agent_middleware_without_a_coordinator_is_told_to_turn_recall_off(
-    cluster_url: str, config: SessionMemConfig
+    make_memory: MakeMemory,
 ) -> None:
     """Recall is a search: refused on this cluster, with a message an agent's author can act on;
     recall=False keeps the agent's history working."""
@@ -166,7 +164,7 @@ async def test_the_agent_middleware_without_a_coordinator_is_told_to_turn_recall
 
     from langchain_sessionmem.testing import ScriptedChatModel
 
-    memory = RedisSessionMemory(cluster_url, config=config)
+    memory = make_memory()
     ids = {"user_id": "alice", "session_id": "s"}
     agent = create_agent(ScriptedChatModel(responses=["Hi."]), [], middleware=[memory.middleware()])
     with pytest.raises(SearchUnavailableError, match=r"recall=False"):
@@ -174,5 +172,3 @@ async def test_the_agent_middleware_without_a_coordinator_is_told_to_turn_recall
     agent = create_agent(ScriptedChatModel(responses=["Hi."]), [], middleware=[memory.middleware(recall=False)])
     await agent.ainvoke({"messages": [HumanMessage("again")]}, context=ids)
     assert [m.text for m in memory.history("alice", "s").messages] == ["hello", "again", "Hi."]
-    memory.close()
-    await memory.aclose()

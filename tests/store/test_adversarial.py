@@ -29,7 +29,7 @@ import io
 import json
 import re
 import unicodedata
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import pytest
@@ -46,6 +46,7 @@ from langchain_sessionmem._keys import SessionKeys, UserKeys, glob_escape, sessi
 from langchain_sessionmem._search import STOPWORDS, create_index_args, create_vector_index_args, text_query_terms
 from langchain_sessionmem.errors import ConfigError, InvalidIdError, RedisUnavailableError, SessionMemError
 from langchain_sessionmem.testing import HashingEmbeddings
+from tests.conftest import MakeMemory
 from tests.store.conftest import Api
 from tests.store.test_isolation import TRICKY
 from tests.store.test_retriever import QUESTIONS
@@ -218,13 +219,17 @@ def ask(client: redis.Redis, memories: Iterable[RedisSessionMemory], question: s
             _check_docs(docs, question)
 
 
-async def aask(url: str, prefixes: list[str], asked: list[tuple[str, dict[str, Any]]]) -> int:
-    """The same questions through the native async path (``ainvoke``), PING after each query."""
+def _on(make_memory: MakeMemory, url: str, prefix: str, setup: bool = False) -> RedisSessionMemory:
+    """A memory with the hashing embeddings under ``prefix`` (index ``<prefix>idx``) on ``url``."""
+    config = SessionMemConfig(key_prefix=prefix, index_name=f"{prefix}idx")
+    return make_memory(url, config=config, embeddings=_EMB, setup=setup)
+
+
+async def aask(make_memory: MakeMemory, url: str, prefixes: list[str], asked: list[tuple[str, dict[str, Any]]]) -> int:
+    """The same questions through the native async path (``ainvoke``), PING after each query; the
+    memories' clients of this loop close with it."""
     client = aredis.Redis.from_url(url)
-    memories = [
-        RedisSessionMemory(url, config=SessionMemConfig(key_prefix=p, index_name=f"{p}idx"), embeddings=_EMB)
-        for p in prefixes
-    ]
+    memories = [_on(make_memory, url, p) for p in prefixes]
     n = 0
     try:
         for question, options in asked:
@@ -239,8 +244,6 @@ async def aask(url: str, prefixes: list[str], asked: list[tuple[str, dict[str, A
                     _check_docs(docs, question)
                     n += 1
     finally:
-        for memory in memories:
-            await memory.aclose()
         await client.aclose()
     return n
 
@@ -313,20 +316,19 @@ HAZARDS = [
 FUZZ_EXAMPLES = 150
 
 
-def _two_indexes(url: str) -> tuple[redis.Redis, RedisSessionMemory, RedisSessionMemory]:
+def _two_indexes(make_memory: MakeMemory, url: str) -> tuple[redis.Redis, RedisSessionMemory, RedisSessionMemory]:
     client = redis.Redis.from_url(url)
-    safe = RedisSessionMemory(url, config=SessionMemConfig(key_prefix="safe:", index_name="safe:idx"), embeddings=_EMB)
-    safe.setup()
-    bare = RedisSessionMemory(url, config=SessionMemConfig(key_prefix="bare:", index_name="bare:idx"), embeddings=_EMB)
+    safe = _on(make_memory, url, "safe:", setup=True)
+    bare = _on(make_memory, url, "bare:")
     _index_with_default_stopwords(client, bare, 64)
     _seed(safe)
     _seed(bare)
     return client, safe, bare
 
 
-def test_fuzzed_questions_never_kill_the_server(start_server: Callable[..., str]) -> None:
+def test_fuzzed_questions_never_kill_the_server(start_server: Callable[..., str], make_memory: MakeMemory) -> None:
     url = start_server()
-    client, safe, bare = _two_indexes(url)
+    client, safe, bare = _two_indexes(make_memory, url)
     try:
         # The index layer alone: the raw hazard, on the index setup() made, leaves the server up.
         uh = UserKeys.of("safe:", "u").uh
@@ -356,12 +358,10 @@ def test_fuzzed_questions_never_kill_the_server(start_server: Callable[..., str]
             run(question, options)
 
         fuzz()
-        replayed = asyncio.run(aask(url, ["bare:", "safe:"], asked))
+        replayed = asyncio.run(aask(make_memory, url, ["bare:", "safe:"], asked))
         assert replayed == 4 * len(asked) >= 4 * (len(QUESTIONS) + len(HAZARDS) + FUZZ_EXAMPLES)
         assert _alive(client)
     finally:
-        safe.close()
-        bare.close()
         client.close()
 
 
@@ -380,9 +380,11 @@ def _keep_stopwords(text: str, limit: int = 32) -> list[str]:
     return list(dict.fromkeys(t for t in re.findall(r"\w+", text.lower()) if len(t) > 1))[:limit]
 
 
-def test_the_fuzz_notices_a_killed_server(start_server: Callable[..., str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_fuzz_notices_a_killed_server(
+    start_server: Callable[..., str], make_memory: MakeMemory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     url = start_server()
-    client, safe, bare = _two_indexes(url)
+    client, safe, bare = _two_indexes(make_memory, url)
     monkeypatch.setattr(retriever_module, "text_query_terms", _keep_stopwords)
     try:
         ask(client, [safe], "What are the new shoes that Melanie got used for?", {})  # STOPWORDS 0 alone holds
@@ -390,8 +392,6 @@ def test_the_fuzz_notices_a_killed_server(start_server: Callable[..., str], monk
             ask(client, [bare], "the for melanie", {})
         assert not _alive(client)
     finally:
-        safe.close()
-        bare.close()
         client.close()
 
 
@@ -477,12 +477,10 @@ def _found(docs: list[Document]) -> set[tuple[str, str, str]]:
 
 
 @pytest.fixture
-async def hmemory(redis_url: str, config: SessionMemConfig) -> AsyncIterator[RedisSessionMemory]:
-    memory = RedisSessionMemory(redis_url, config=config, embeddings=HashingEmbeddings(64))
+async def hmemory(make_memory: MakeMemory) -> RedisSessionMemory:
+    memory = make_memory(embeddings=HashingEmbeddings(64))
     await memory.asetup()
-    yield memory
-    memory.close()
-    await memory.aclose()
+    return memory
 
 
 async def test_hostile_ids_are_isolated_in_every_operation(
@@ -739,9 +737,10 @@ id_families = st.lists(_base_ids, min_size=1, max_size=3).map(
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ids=id_families)
-def test_generated_id_families_stay_isolated(redis_url: str, config: SessionMemConfig, ids: list[str]) -> None:
-    memory = RedisSessionMemory(redis_url, config=config)
-    memory.setup()
+def test_generated_id_families_stay_isolated(
+    redis_url: str, config: SessionMemConfig, make_memory: MakeMemory, ids: list[str]
+) -> None:
+    memory = make_memory(setup=True)
     client = redis.Redis.from_url(redis_url)
     prefix = config.key_prefix
     n = len(ids)
@@ -779,7 +778,6 @@ def test_generated_id_families_stay_isolated(redis_url: str, config: SessionMemC
             want = [] if uu == victim or (uu, ss) == (u, s) else markers(i, uu, ss)
             assert memory.history(uu, ss).messages == want
     finally:
-        memory.close()
         keys = list(client.scan_iter(match=glob_escape(prefix) + "*", count=1000))
         if keys:
             client.unlink(*keys)

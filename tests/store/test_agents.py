@@ -14,8 +14,9 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, Huma
 from langchain_core.tools import tool
 from langgraph.checkpoint.memory import InMemorySaver
 
-from langchain_sessionmem import InvalidIdError, RedisSessionMemory, SessionMemConfig, SessionMemoryMiddleware
+from langchain_sessionmem import InvalidIdError, RedisSessionMemory, SessionMemoryMiddleware
 from langchain_sessionmem.testing import HashingEmbeddings, ScriptedChatModel
+from tests.conftest import MakeMemory
 
 
 class CountingEmbeddings(HashingEmbeddings):
@@ -88,14 +89,8 @@ def embeddings() -> CountingEmbeddings:
 
 
 @pytest.fixture
-async def mem(
-    redis_url: str, config: SessionMemConfig, embeddings: CountingEmbeddings
-) -> AsyncIterator[RedisSessionMemory]:
-    memory = RedisSessionMemory(redis_url, config=config, embeddings=embeddings)
-    memory.setup()
-    yield memory
-    memory.close()
-    await memory.aclose()
+def mem(make_memory: MakeMemory, embeddings: CountingEmbeddings) -> RedisSessionMemory:
+    return make_memory(setup=True, embeddings=embeddings)
 
 
 def ctx(user: str, session: str = "s1") -> dict[str, Any]:
@@ -472,7 +467,7 @@ def test_print_the_model_input_of_one_turn(mem: RedisSessionMemory) -> None:
 
 
 async def test_an_encrypted_memory_without_embeddings_refuses_recall_when_built(
-    run: Runner, redis_url: str, config: SessionMemConfig
+    run: Runner, make_memory: MakeMemory
 ) -> None:
     """Encrypted text has no full-text index, and without embeddings there is no vector search:
     recall and the search tool cannot work, so building them says so at once (not every run, after
@@ -480,8 +475,7 @@ async def test_an_encrypted_memory_without_embeddings_refuses_recall_when_built(
     from langchain_sessionmem import ConfigError, ContentEncryption
     from tests.store.test_encryption import Vault
 
-    memory = RedisSessionMemory(redis_url, config=config, encryption=ContentEncryption(Vault()))
-    memory.setup()
+    memory = make_memory(setup=True, encryption=ContentEncryption(Vault()))
     for build in (memory.middleware, lambda: memory.middleware(recall={"k": 2}), memory.search_tool,
                   lambda: memory.middleware(recall=False, search_tool=True)):  # fmt: skip
         with pytest.raises(ConfigError, match="embeddings"):
@@ -489,11 +483,6 @@ async def test_an_encrypted_memory_without_embeddings_refuses_recall_when_built(
     agent = create_agent(ScriptedChatModel(responses=["Noted."]), [], middleware=[memory.middleware(recall=False)])
     await run(agent, "my PIN is 4321", **ctx("alice"))
     assert [m.text for m in memory.history("alice", "s1").messages] == ["my PIN is 4321", "Noted."]
-    with_vectors = RedisSessionMemory(
-        redis_url, config=config, encryption=ContentEncryption(Vault()), embeddings=HashingEmbeddings()
-    )
+    with_vectors = make_memory(encryption=ContentEncryption(Vault()), embeddings=HashingEmbeddings())
     with_vectors.middleware()  # recall by similarity: fine
     with_vectors.search_tool()
-    for m in (memory, with_vectors):
-        m.close()
-        await m.aclose()

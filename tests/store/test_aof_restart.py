@@ -29,6 +29,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 
 from langchain_sessionmem import RedisSessionMemory, RedisUnavailableError, SessionMemConfig
 from langchain_sessionmem.testing import HashingEmbeddings
+from tests.conftest import MakeMemory
 from tests.store._servers import RedisProcess
 from tests.store.conftest import Api, wait_indexed
 
@@ -131,9 +132,11 @@ def _deadlines(client: redis.Redis) -> dict[bytes, int]:
     return {key: client.pexpiretime(key) for key in client.scan_iter(count=1000)}
 
 
-async def test_acknowledged_writes_survive_kill_9_and_restart(api: Api, servers: Callable[..., RedisProcess]) -> None:
+async def test_acknowledged_writes_survive_kill_9_and_restart(
+    api: Api, servers: Callable[..., RedisProcess], make_memory: MakeMemory
+) -> None:
     server = servers("always")
-    memory = RedisSessionMemory(server.url(), config=CONFIG, embeddings=HashingEmbeddings(64))
+    memory = make_memory(server.url(), config=CONFIG, embeddings=HashingEmbeddings(64))
     await api(memory, "setup")
     written: dict[tuple[str, str], list[BaseMessage]] = {}
     for (user, session), batches in _conversation().items():
@@ -156,82 +159,69 @@ async def test_acknowledged_writes_survive_kill_9_and_restart(api: Api, servers:
         await api(memory.history(*WRITER), "add_messages", [HumanMessage("while down")])
 
     server.start()  # same port, same folder: the AOF is replayed
-    fresh = RedisSessionMemory(server.url(), config=CONFIG, embeddings=HashingEmbeddings(64))
-    try:
-        for reader in (fresh, memory):  # a new memory, and the old one (its clients reconnect)
-            stored = await api(reader.history(*WRITER), "messages")
-            expected = written[WRITER] + acked
-            assert stored in (expected, expected + in_flight), (
-                f"{len(stored)} messages after the restart; acknowledged {len(expected)}, in flight {len(in_flight)}"
-            )
-            for key, msgs in written.items():
-                history = reader.history(*key)
-                want = stored if key == WRITER else msgs
-                if key != WRITER:
-                    assert await api(history, "messages") == msgs
-                    assert await api(history, "get_context") == contexts[key]
-                assert await api(history, "token_count") == reader.count_tokens(want)
-                assert await api(history, "__len__") == len(want)
-            assert await api(reader, "list_sessions", "bob") == bob_sessions
-            alice = await api(reader, "list_sessions", "alice")
-            assert [(s.session_id, s.message_count) for s in alice] == [("breakfast", len(stored)), ("dinner", 10)]
-            assert await api(reader, "get_instructions", "alice", "dinner") == "Answer in French."
-            assert await api(reader, "get_instructions", "bob", "trip") == "Answer in Italian."
+    fresh = make_memory(server.url(), config=CONFIG, embeddings=HashingEmbeddings(64))
+    for reader in (fresh, memory):  # a new memory, and the old one (its clients reconnect)
+        stored = await api(reader.history(*WRITER), "messages")
+        expected = written[WRITER] + acked
+        assert stored in (expected, expected + in_flight), (
+            f"{len(stored)} messages after the restart; acknowledged {len(expected)}, in flight {len(in_flight)}"
+        )
+        for key, msgs in written.items():
+            history = reader.history(*key)
+            want = stored if key == WRITER else msgs
+            if key != WRITER:
+                assert await api(history, "messages") == msgs
+                assert await api(history, "get_context") == contexts[key]
+            assert await api(history, "token_count") == reader.count_tokens(want)
+            assert await api(history, "__len__") == len(want)
+        assert await api(reader, "list_sessions", "bob") == bob_sessions
+        alice = await api(reader, "list_sessions", "alice")
+        assert [(s.session_id, s.message_count) for s in alice] == [("breakfast", len(stored)), ("dinner", 10)]
+        assert await api(reader, "get_instructions", "alice", "dinner") == "Answer in French."
+        assert await api(reader, "get_instructions", "bob", "trip") == "Answer in Italian."
 
-        with server.admin() as admin:
-            after = _deadlines(admin)
-            assert {key: after.get(key) for key in deadlines} == deadlines  # absolute deadlines, kept
-            assert all(after[key] > 0 for key in after.keys() - deadlines.keys()), "a written message has no TTL"
-            wait_indexed(admin, CONFIG.index_name)
-            wait_indexed(admin, CONFIG.vector_index_name)
-            total = sum(len(m) for k, m in written.items() if k != WRITER) + len(stored)
-            assert int(admin.ft(CONFIG.index_name).info()["num_docs"]) == total
-            assert int(admin.ft(CONFIG.vector_index_name).info()["num_docs"]) == total - 1  # no system vector
-        last = acked[-1].content
-        for search_type in ("similarity", "text"):
-            retriever = fresh.as_retriever(k=1, search_type=search_type)
-            docs = await api(retriever, "invoke", "avocado toast recipe", user_id="alice")
-            assert "avocado toast" in docs[0].page_content.lower(), search_type
-            docs = await api(retriever, "invoke", last, user_id="alice", session_id="breakfast")
-            assert docs[0].page_content == last, search_type
+    with server.admin() as admin:
+        after = _deadlines(admin)
+        assert {key: after.get(key) for key in deadlines} == deadlines  # absolute deadlines, kept
+        assert all(after[key] > 0 for key in after.keys() - deadlines.keys()), "a written message has no TTL"
+        wait_indexed(admin, CONFIG.index_name)
+        wait_indexed(admin, CONFIG.vector_index_name)
+        total = sum(len(m) for k, m in written.items() if k != WRITER) + len(stored)
+        assert int(admin.ft(CONFIG.index_name).info()["num_docs"]) == total
+        assert int(admin.ft(CONFIG.vector_index_name).info()["num_docs"]) == total - 1  # no system vector
+    last = acked[-1].content
+    for search_type in ("similarity", "text"):
+        retriever = fresh.as_retriever(k=1, search_type=search_type)
+        docs = await api(retriever, "invoke", "avocado toast recipe", user_id="alice")
+        assert "avocado toast" in docs[0].page_content.lower(), search_type
+        docs = await api(retriever, "invoke", last, user_id="alice", session_id="breakfast")
+        assert docs[0].page_content == last, search_type
 
-        more = _turn("after", 0)
-        await api(memory.history(*WRITER), "add_messages", more)  # sequence numbers go on where they stopped
-        assert await api(fresh.history(*WRITER), "messages") == stored + more
-    finally:
-        for m in (fresh, memory):
-            m.close()
-            await m.aclose()
+    more = _turn("after", 0)
+    await api(memory.history(*WRITER), "add_messages", more)  # sequence numbers go on where they stopped
+    assert await api(fresh.history(*WRITER), "messages") == stored + more
 
 
 def test_add_messages_latency_by_appendfsync(
-    servers: Callable[..., RedisProcess], capsys: pytest.CaptureFixture[str]
+    servers: Callable[..., RedisProcess], make_memory: MakeMemory, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Median and p95 of one turn's add_messages (2 messages, no embeddings), interleaved over
     three servers that differ only in appendfsync. Printed, not asserted."""
     rounds, warmup = 200, 20
     policies = ("always", "everysec", "no")
-    histories = {}
-    memories = []
-    for policy in policies:
-        memory = RedisSessionMemory(servers(policy, name=policy).url())
-        memory.setup()
-        memories.append(memory)
-        histories[policy] = memory.history("u", "s")
+    histories = {
+        policy: make_memory(servers(policy, name=policy).url(), setup=True).history("u", "s") for policy in policies
+    }
     samples: dict[str, list[float]] = {p: [] for p in policies}
-    try:
-        for i in range(warmup + rounds):
-            for policy in policies:
-                batch = _turn("bench", i)
-                start = time.perf_counter()
-                histories[policy].add_messages(batch)
-                if i >= warmup:
-                    samples[policy].append((time.perf_counter() - start) * 1000)
+    for i in range(warmup + rounds):
         for policy in policies:
-            assert len(histories[policy]) == 2 * (warmup + rounds)
-    finally:
-        for memory in memories:
-            memory.close()
+            batch = _turn("bench", i)
+            start = time.perf_counter()
+            histories[policy].add_messages(batch)
+            if i >= warmup:
+                samples[policy].append((time.perf_counter() - start) * 1000)
+    for policy in policies:
+        assert len(histories[policy]) == 2 * (warmup + rounds)
     lines = [f"\nadd_messages latency (one turn, loopback, AOF under pytest's tmp_path, {rounds} interleaved rounds):"]
     for policy in policies:
         s = sorted(samples[policy])

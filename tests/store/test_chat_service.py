@@ -22,7 +22,7 @@ from langchain_core.messages import BaseMessage
 
 from langchain_sessionmem import RedisSessionMemory, SessionMemConfig
 from langchain_sessionmem.testing import HashingEmbeddings, ScriptedChatModel
-from tests.conftest import free_port
+from tests.conftest import MakeMemory, free_port
 
 APP_PATH = Path(__file__).resolve().parents[2] / "examples" / "chat_service" / "app.py"
 
@@ -87,11 +87,9 @@ def client(serve: Callable[..., httpx.Client]) -> httpx.Client:
 
 
 @pytest.fixture
-def memory(redis_url: str, config: SessionMemConfig) -> Iterator[RedisSessionMemory]:
+def memory(make_memory: MakeMemory) -> RedisSessionMemory:
     """The library's own view of the data the service wrote (sync API, its own client)."""
-    mem = RedisSessionMemory(redis_url, config=config)
-    yield mem
-    mem.close()
+    return make_memory()
 
 
 def events_of(body: str) -> list[tuple[str, dict[str, Any]]]:

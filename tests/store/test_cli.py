@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timezone
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,7 @@ from langchain_core.messages import (
 from langchain_sessionmem import RedisSessionMemory, SessionMemConfig
 from langchain_sessionmem.cli import cli, format_table
 from langchain_sessionmem.testing import HashingEmbeddings
-from tests.conftest import ROOT
+from tests.conftest import ROOT, MakeMemory
 from tests.store.conftest import wait_indexed
 from tests.store.test_reindex import message_key
 
@@ -79,10 +79,8 @@ def copy_config(config: SessionMemConfig) -> SessionMemConfig:
 
 
 @pytest.fixture
-def copy(redis_url: str, copy_config: SessionMemConfig) -> Iterator[RedisSessionMemory]:
-    mem = RedisSessionMemory(redis_url, config=copy_config)
-    yield mem
-    mem.close()
+def copy(make_memory: MakeMemory, copy_config: SessionMemConfig) -> RedisSessionMemory:
+    return make_memory(config=copy_config)
 
 
 def _assert_error(result: Result, *words: str) -> None:
@@ -495,7 +493,7 @@ def test_stats(run: Run, memory: RedisSessionMemory, config: SessionMemConfig, r
 
 
 def test_reindex_with_hashing_embeddings(
-    run: Run, memory: RedisSessionMemory, redis_url: str, config: SessionMemConfig, raw: redis.Redis
+    run: Run, memory: RedisSessionMemory, make_memory: MakeMemory, config: SessionMemConfig, raw: redis.Redis
 ) -> None:
     memory.history("alice", "food").add_messages(
         [HumanMessage("I love avocado toast"), AIMessage("Noted: avocado toast."), SystemMessage("not embedded")]
@@ -514,11 +512,7 @@ def test_reindex_with_hashing_embeddings(
     assert run("reindex", "--embeddings", spec).stdout == "embedded 0 messages\n"
     assert run("reindex", "--embeddings", spec, "--verify").stdout == "embedded 1 message\n"
 
-    searcher = RedisSessionMemory(redis_url, config=config, embeddings=HashingEmbeddings())
-    try:
-        docs = searcher.as_retriever(user_id="alice", k=1).invoke("avocado")
-    finally:
-        searcher.close()
+    docs = make_memory(embeddings=HashingEmbeddings()).as_retriever(user_id="alice", k=1).invoke("avocado")
     assert docs and "avocado" in docs[0].page_content
 
     for bad in ("no-colon", "no_such_module_xyz:E", "langchain_sessionmem.testing:Nope", "builtins:object"):
@@ -687,11 +681,10 @@ def test_progress_bars_draw_only_on_a_terminal(
 
 
 def test_the_prefix_alone_selects_its_own_index(
-    redis_url: str, memory: RedisSessionMemory, config: SessionMemConfig, raw: redis.Redis
+    redis_url: str, memory: RedisSessionMemory, make_memory: MakeMemory, config: SessionMemConfig, raw: redis.Redis
 ) -> None:
     prefix = f"{config.key_prefix}own:"  # under the test's prefix: cleaned up with it
-    own = RedisSessionMemory(redis_url, config=SessionMemConfig(key_prefix=prefix))
-    own.setup()
+    own = make_memory(config=SessionMemConfig(key_prefix=prefix), setup=True)
     own.history("alice", "s").add_messages([HumanMessage("hi"), AIMessage("hello")])
     wait_indexed(raw, f"{prefix}idx")
     for args, env in (
@@ -703,11 +696,10 @@ def test_the_prefix_alone_selects_its_own_index(
         assert _kv(stats.stdout)[f"index {prefix}idx"] == "2 docs"
         sessions = CliRunner().invoke(cli, [*args, "sessions", "alice"], env=env)
         assert sessions.exit_code == 0 and sessions.stdout.splitlines()[1].split()[0] == "s", sessions.output
-    own.close()
 
 
 def test_a_key_provider_lets_the_cli_read_encrypted_data(
-    redis_url: str, config: SessionMemConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    redis_url: str, config: SessionMemConfig, make_memory: MakeMemory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from langchain_sessionmem import ContentEncryption, KeyRing
 
@@ -720,12 +712,8 @@ def test_a_key_provider_lets_the_cli_read_encrypted_data(
         encoding="utf-8",
     )
     monkeypatch.syspath_prepend(str(tmp_path))
-    sealed = RedisSessionMemory(
-        redis_url, config=config, encryption=ContentEncryption(lambda _: KeyRing(current="k1", keys={"k1": key}))
-    )
-    sealed.setup()
+    sealed = make_memory(setup=True, encryption=ContentEncryption(lambda _: KeyRing(current="k1", keys={"k1": key})))
     sealed.history("alice", "trip").add_messages([HumanMessage("secret pistachio plan"), AIMessage("noted")])
-    sealed.close()
 
     _assert_error(_runner(redis_url, config)("show", "alice", "trip", code=1), "encrypt")
     base = _args(redis_url, config)

@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
 from langchain_sessionmem import RedisSessionMemory, SessionMemConfig
+from tests.conftest import MakeMemory
 from tests.store._workers import write_batches
 
 WRITERS, BATCHES = 8, 40
@@ -50,7 +51,7 @@ async def test_asyncio_tasks(amemory: RedisSessionMemory) -> None:
     _check(await amemory.history("shared-user", "s").aget_messages(), WRITERS, BATCHES)
 
 
-def test_processes_setup_and_write_at_once(redis_url: str, config: SessionMemConfig) -> None:
+def test_processes_setup_and_write_at_once(redis_url: str, config: SessionMemConfig, make_memory: MakeMemory) -> None:
     """Fresh index: every process calls setup() and writes; none fails with 'Index already exists'."""
     ctx = multiprocessing.get_context("spawn")
     procs = [ctx.Process(target=write_batches, args=(redis_url, config, f"p{w}", "s", BATCHES)) for w in range(4)]
@@ -60,15 +61,12 @@ def test_processes_setup_and_write_at_once(redis_url: str, config: SessionMemCon
     for p in procs:
         p.join(120)
     assert [p.exitcode for p in procs] == [0] * len(procs)
-    memory = RedisSessionMemory(redis_url, config=config)
+    memory = make_memory()
     _check(memory.history("shared-user", "s").messages, 4, BATCHES)
     _check(memory.history("shared-user", "other").messages, 1, BATCHES)
-    memory.close()
 
 
-def test_threads_calling_setup_on_a_fresh_index(redis_url: str, config: SessionMemConfig) -> None:
-    memories = [RedisSessionMemory(redis_url, config=config) for _ in range(8)]
+def test_threads_calling_setup_on_a_fresh_index(make_memory: MakeMemory) -> None:
+    memories = [make_memory() for _ in range(8)]
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(lambda m: m.setup(), memories))
-    for m in memories:
-        m.close()

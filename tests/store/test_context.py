@@ -31,6 +31,7 @@ from langchain_sessionmem import (
     SummarizationError,
 )
 from langchain_sessionmem._keys import SessionKeys
+from tests.conftest import MakeMemory
 from tests.messages import every_kind
 from tests.store.conftest import Api
 
@@ -265,11 +266,10 @@ async def test_bad_instructions_are_refused_and_change_nothing(api: Api, amemory
     assert await api(amemory, "list_sessions", "u") == []
 
 
-def test_user_instructions_outlive_expiring_sessions(redis_url: str, config: SessionMemConfig) -> None:
+def test_user_instructions_outlive_expiring_sessions(make_memory: MakeMemory, config: SessionMemConfig) -> None:
     import time
-    from dataclasses import replace
 
-    memory = RedisSessionMemory(redis_url, config=replace(config, ttl_seconds=0.3))
+    memory = make_memory(ttl_seconds=0.3)
     memory.set_instructions("u", "remember me")
     memory.history("u", "s").add_messages(_turns(2))
     time.sleep(0.6)
@@ -278,7 +278,6 @@ def test_user_instructions_outlive_expiring_sessions(redis_url: str, config: Ses
     memory.clear_instructions("u")
     keys = SessionKeys.of(config.key_prefix, "u", "s")
     assert memory._backend.client.exists(keys.user.user) == 0
-    memory.close()
 
 
 def test_instructions_refuse_a_user_digest_collision(memory: RedisSessionMemory) -> None:

@@ -7,7 +7,6 @@ import dataclasses
 import io
 import json
 import os
-from collections.abc import AsyncIterator
 
 import pytest
 import redis
@@ -23,6 +22,7 @@ from langchain_sessionmem import (
     SessionMemConfig,
 )
 from langchain_sessionmem.testing import HashingEmbeddings
+from tests.conftest import MakeMemory
 
 from .conftest import Api
 
@@ -64,14 +64,8 @@ def vault() -> Vault:
 
 
 @pytest.fixture
-async def sealed(redis_url: str, config: SessionMemConfig, vault: Vault) -> AsyncIterator[RedisSessionMemory]:
-    mem = RedisSessionMemory(
-        redis_url, config=config, embeddings=HashingEmbeddings(), encryption=ContentEncryption(vault)
-    )
-    mem.setup()
-    yield mem
-    mem.close()
-    await mem.aclose()
+def sealed(make_memory: MakeMemory, vault: Vault) -> RedisSessionMemory:
+    return make_memory(setup=True, embeddings=HashingEmbeddings(), encryption=ContentEncryption(vault))
 
 
 def everything_stored(raw: redis.Redis, prefix: str) -> bytes:
@@ -116,29 +110,31 @@ async def test_vectors_stay_searchable_and_full_text_says_why_not(api: Api, seal
 
 
 async def test_without_the_key_nothing_opens(
-    api: Api, sealed: RedisSessionMemory, redis_url: str, config: SessionMemConfig, raw: redis.Redis
+    api: Api, sealed: RedisSessionMemory, make_memory: MakeMemory, raw: redis.Redis
 ) -> None:
     h = sealed.history("u", "s")
     await api(h, "add_messages", conversation())
-    plain = RedisSessionMemory(redis_url, config=config)
+    plain = make_memory()
     with pytest.raises(EncryptionError, match="stored encrypted"):
         await api(plain.history("u", "s"), "messages")
-    other = RedisSessionMemory(redis_url, config=config, encryption=ContentEncryption(Vault()))
+    other = make_memory(encryption=ContentEncryption(Vault()))
     with pytest.raises(EncryptionError, match="failed authentication"):
         await api(other.history("u", "s"), "messages")
     # Tampering: the doc of message 1 relabelled as another session's fails authentication too.
     key = f"{h._keys.message_prefix}1"
     raw.execute_command("JSON.SET", key, "$.sh", json.dumps("0" * 16))
-    fresh = RedisSessionMemory(redis_url, config=config, encryption=sealed._backend.store.encryption)
+    fresh = make_memory(encryption=sealed._backend.store.encryption)
     with pytest.raises(EncryptionError, match="failed authentication"):
         await api(fresh.history("u", "s"), "messages")
-    for m in (plain, other, fresh):
-        m.close()
-        await m.aclose()
 
 
 async def test_rotation_online_then_the_old_key_can_go(
-    api: Api, sealed: RedisSessionMemory, vault: Vault, raw: redis.Redis, config: SessionMemConfig
+    api: Api,
+    sealed: RedisSessionMemory,
+    vault: Vault,
+    raw: redis.Redis,
+    config: SessionMemConfig,
+    make_memory: MakeMemory,
 ) -> None:
     h = sealed.history("u", "s")
     await api(h, "add_messages", conversation()[:2])
@@ -153,32 +149,27 @@ async def test_rotation_online_then_the_old_key_can_go(
     assert await api(sealed, "rotate_encryption", "u") == 0  # nothing left to do
     assert b"sme1:k1:" not in everything_stored(raw, config.key_prefix)
     vault.rotate("u", "k2", drop_old=True)
-    fresh = RedisSessionMemory(sealed._backend.url, config=config, encryption=ContentEncryption(vault))
+    fresh = make_memory(encryption=ContentEncryption(vault))
     assert await api(fresh.history("u", "s"), "messages") == conversation()
     assert "avocado" in str((await api(fresh.history("u", "s"), "get_context"))[0].content)
-    fresh.close()
-    await fresh.aclose()
 
 
 async def test_a_removed_key_is_named(
-    api: Api, sealed: RedisSessionMemory, vault: Vault, config: SessionMemConfig
+    api: Api, sealed: RedisSessionMemory, vault: Vault, make_memory: MakeMemory
 ) -> None:
     await api(sealed.history("u", "s"), "add_messages", conversation())
     vault.rotate("u", "k2", drop_old=True)
-    fresh = RedisSessionMemory(sealed._backend.url, config=config, encryption=ContentEncryption(vault))
+    fresh = make_memory(encryption=ContentEncryption(vault))
     with pytest.raises(EncryptionError, match="key 'k1', which the key provider no longer returns"):
         await api(fresh.history("u", "s"), "messages")
-    fresh.close()
-    await fresh.aclose()
 
 
 async def test_encryption_can_be_turned_on_for_existing_data(
-    api: Api, redis_url: str, config: SessionMemConfig, raw: redis.Redis, vault: Vault
+    api: Api, make_memory: MakeMemory, config: SessionMemConfig, raw: redis.Redis, vault: Vault
 ) -> None:
-    before = RedisSessionMemory(redis_url, config=config)
-    before.setup()
+    before = make_memory(setup=True)
     await api(before.history("u", "s"), "add_messages", conversation())
-    after = RedisSessionMemory(redis_url, config=config, encryption=ContentEncryption(vault))
+    after = make_memory(encryption=ContentEncryption(vault))
     assert await api(after.history("u", "s"), "messages") == conversation()  # plain ones still read
     assert await api(after, "rotate_encryption", "u") == 4
     dump = everything_stored(raw, config.key_prefix)
@@ -187,9 +178,6 @@ async def test_encryption_can_be_turned_on_for_existing_data(
     # A title derived before encryption was on stays as it was (documented): it is session metadata.
     assert (await api(after, "get_session", "u", "s")).title.startswith("Give me your avocado")
     assert await api(after.history("u", "s"), "messages") == conversation()
-    for m in (before, after):
-        m.close()
-        await m.aclose()
 
 
 def test_bad_key_rings_are_refused() -> None:
@@ -202,17 +190,15 @@ def test_bad_key_rings_are_refused() -> None:
 
 
 def test_export_is_plain_and_import_seals(
-    sealed: RedisSessionMemory, redis_url: str, config: SessionMemConfig, raw: redis.Redis, vault: Vault
+    sealed: RedisSessionMemory, make_memory: MakeMemory, config: SessionMemConfig, raw: redis.Redis, vault: Vault
 ) -> None:
     sealed.history("u", "s").add_messages(conversation())
     out = io.StringIO()
     sealed.export_jsonl(out, user_id="u")
     assert "pistachio" in out.getvalue()  # an export is the owner's plain copy
     other = dataclasses.replace(config, key_prefix=config.key_prefix + "b:", index_name=config.index_name + "b")
-    target = RedisSessionMemory(redis_url, config=other, encryption=ContentEncryption(vault))
-    target.setup()
+    target = make_memory(config=other, setup=True, encryption=ContentEncryption(vault))
     target.import_jsonl(io.StringIO(out.getvalue()))
     assert target.history("u", "s").messages == conversation()
     assert b"pistachio" not in everything_stored(raw, other.key_prefix)
     target.drop_indexes()
-    target.close()

@@ -16,6 +16,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
 
 from langchain_sessionmem import ConfigError, RedisSessionMemory, SessionMemConfig
+from tests.conftest import MakeMemory
 
 from .conftest import Api
 
@@ -29,8 +30,8 @@ def connections(admin: redis.Redis) -> int:
     return len(admin.client_list()) - 1
 
 
-def test_asyncio_run_again_and_again(redis_url: str, config: SessionMemConfig) -> None:
-    memory = RedisSessionMemory(redis_url, config=config)
+def test_asyncio_run_again_and_again(make_memory: MakeMemory) -> None:
+    memory = make_memory()
     history = memory.history("alice", "s")
     counts = []
     for i in range(4):
@@ -38,12 +39,10 @@ def test_asyncio_run_again_and_again(redis_url: str, config: SessionMemConfig) -
         counts.append(asyncio.run(history.alen()))
     assert counts == [2, 4, 6, 8]
     assert asyncio.run(history.aget_messages()) == [m for i in range(4) for m in turn(i)]
-    memory.close()
 
 
-def test_chain_ainvoke_under_asyncio_run_again_and_again(redis_url: str, config: SessionMemConfig) -> None:
-    memory = RedisSessionMemory(redis_url, config=config)
-    memory.setup()
+def test_chain_ainvoke_under_asyncio_run_again_and_again(make_memory: MakeMemory) -> None:
+    memory = make_memory(setup=True)
     model = GenericFakeChatModel(messages=iter([AIMessage(f"reply {i}") for i in range(3)]))
     prompt = ChatPromptTemplate.from_messages([MessagesPlaceholder("history"), ("human", "{question}")])
     chain = memory.with_message_history(prompt | model, input_messages_key="question", history_messages_key="history")
@@ -59,7 +58,6 @@ def test_chain_ainvoke_under_asyncio_run_again_and_again(redis_url: str, config:
         "q2",
         "reply 2",
     ]
-    memory.close()
 
 
 def test_many_loops_at_once_in_threads(redis_url: str, config: SessionMemConfig) -> None:

@@ -4,7 +4,7 @@ that refuses every connection, and a server out of memory."""
 
 from __future__ import annotations
 
-import dataclasses
+import functools
 import hashlib
 from collections.abc import Callable, Iterator
 from urllib.parse import urlparse
@@ -19,9 +19,9 @@ from langchain_sessionmem import (
     RedisOutOfMemoryError,
     RedisSessionMemory,
     RedisUnavailableError,
-    SessionMemConfig,
 )
 from langchain_sessionmem._lua import source
+from tests.conftest import MakeMemory
 
 from ._proxy import FaultProxy
 from .conftest import Api
@@ -46,29 +46,19 @@ def proxy(redis_url: str) -> Iterator[FaultProxy]:
 
 
 @pytest.fixture
-def through(proxy: FaultProxy, redis_url: str, config: SessionMemConfig) -> Callable[..., RedisSessionMemory]:
-    """A memory whose connections go through the proxy; its own setup goes direct."""
-    RedisSessionMemory(redis_url, config=config).setup()
-    made: list[RedisSessionMemory] = []
-
-    def make(**changes: object) -> RedisSessionMemory:
-        mem = RedisSessionMemory(proxy.url, config=dataclasses.replace(config, **changes))  # type: ignore[arg-type]
-        made.append(mem)
-        return mem
-
-    return make
+def through(proxy: FaultProxy, make_memory: MakeMemory) -> Callable[..., RedisSessionMemory]:
+    """``through(**config_fields)``: a memory whose connections go through the proxy; its own
+    setup goes direct."""
+    make_memory(setup=True)
+    return functools.partial(make_memory, proxy.url)
 
 
-def stored(redis_url: str, config: SessionMemConfig, session: str = "s") -> list[BaseMessage]:
-    direct = RedisSessionMemory(redis_url, config=dataclasses.replace(config, read_cache_messages=0))
-    try:
-        return direct.history("u", session).messages
-    finally:
-        direct.close()
+def stored(make_memory: MakeMemory, session: str = "s") -> list[BaseMessage]:
+    return make_memory(read_cache_messages=0).history("u", session).messages
 
 
 async def test_a_lost_reply_is_retried_and_the_batch_stored_once(
-    api: Api, proxy: FaultProxy, through: Callable[..., RedisSessionMemory], redis_url: str, config: SessionMemConfig
+    api: Api, proxy: FaultProxy, through: Callable[..., RedisSessionMemory], make_memory: MakeMemory
 ) -> None:
     mem = through()
     h = mem.history("u", "s")
@@ -78,14 +68,12 @@ async def test_a_lost_reply_is_retried_and_the_batch_stored_once(
     proxy.arm(APPEND, "before")  # the batch never reaches the server
     await api(h, "add_messages", turn(3))
     assert proxy.faults_done == 2
-    assert stored(redis_url, config) == turn(1) + turn(2) + turn(3)  # each batch exactly once
+    assert stored(make_memory) == turn(1) + turn(2) + turn(3)  # each batch exactly once
     assert await api(h, "messages") == turn(1) + turn(2) + turn(3)
-    await mem.aclose()
-    mem.close()
 
 
 async def test_without_retries_a_drop_is_a_clear_error_and_never_a_partial_batch(
-    api: Api, proxy: FaultProxy, through: Callable[..., RedisSessionMemory], redis_url: str, config: SessionMemConfig
+    api: Api, proxy: FaultProxy, through: Callable[..., RedisSessionMemory], make_memory: MakeMemory
 ) -> None:
     mem = through(retries=0)
     h = mem.history("u", "s")
@@ -93,19 +81,17 @@ async def test_without_retries_a_drop_is_a_clear_error_and_never_a_partial_batch
     proxy.arm(APPEND, "before")
     with pytest.raises(RedisUnavailableError, match=f"cannot talk to Redis at {proxy.url}"):
         await api(h, "add_messages", batch)
-    assert stored(redis_url, config) == []  # nothing of it
+    assert stored(make_memory) == []  # nothing of it
     proxy.arm(APPEND, "after")
     with pytest.raises(RedisUnavailableError):
         await api(h, "add_messages", batch)
-    assert stored(redis_url, config) == batch  # all of it: a script runs whole or not at all
+    assert stored(make_memory) == batch  # all of it: a script runs whole or not at all
     await api(h, "add_messages", turn(99))  # the next call reconnects
-    assert stored(redis_url, config) == batch + turn(99)
-    await mem.aclose()
-    mem.close()
+    assert stored(make_memory) == batch + turn(99)
 
 
 async def test_retries_back_off_then_give_up_with_the_url(
-    api: Api, proxy: FaultProxy, through: Callable[..., RedisSessionMemory], redis_url: str, config: SessionMemConfig
+    api: Api, proxy: FaultProxy, through: Callable[..., RedisSessionMemory], make_memory: MakeMemory
 ) -> None:
     mem = through(retries=3, retry_backoff_seconds=0.01)
     proxy.refuse = True
@@ -115,9 +101,7 @@ async def test_retries_back_off_then_give_up_with_the_url(
     assert proxy.connections - before == 4  # the call and 3 retries
     proxy.refuse = False
     await api(mem.history("u", "s"), "add_messages", turn(1))
-    assert stored(redis_url, config) == turn(1)
-    await mem.aclose()
-    mem.close()
+    assert stored(make_memory) == turn(1)
 
 
 async def test_a_summary_whose_reply_was_lost_is_kept_once(
@@ -130,16 +114,13 @@ async def test_a_summary_whose_reply_was_lost_is_kept_once(
     summary = await api(h, "summarize", FakeListChatModel(responses=["they asked six questions"]), keep_last=2)
     assert summary == "they asked six questions" and proxy.faults_done == 1
     assert [m.content for m in await api(h, "get_context")][0].endswith("they asked six questions")
-    await mem.aclose()
-    mem.close()
 
 
 async def test_out_of_memory_is_raised_and_reads_still_work(
-    api: Api, start_server: Callable[..., str], config: SessionMemConfig
+    api: Api, start_server: Callable[..., str], make_memory: MakeMemory
 ) -> None:
     url = start_server("--maxmemory-policy", "noeviction")
-    mem = RedisSessionMemory(url, config=config)
-    mem.setup()
+    mem = make_memory(url, setup=True)
     h = mem.history("u", "s")
     await api(h, "add_messages", turn(1))
     raw = redis.Redis.from_url(url)
@@ -153,8 +134,6 @@ async def test_out_of_memory_is_raised_and_reads_still_work(
         raw.close()
     await api(h, "add_messages", turn(2))
     assert await api(h, "messages") == turn(1) + turn(2)
-    await mem.aclose()
-    mem.close()
 
 
 async def test_a_batch_the_server_refuses_midway_leaves_nothing(

@@ -5,7 +5,7 @@ server without the modules, and long ids. Both APIs through the ``api`` fixture.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 import redis
@@ -22,37 +22,17 @@ from langchain_sessionmem import (
 )
 from langchain_sessionmem._search import MESSAGE_SCHEMA
 from langchain_sessionmem.testing import HashingEmbeddings
+from tests.conftest import MakeMemory
 from tests.store.conftest import Api, wait_indexed
-
-
-@pytest.fixture
-def make(redis_url: str) -> Iterator[Callable[..., RedisSessionMemory]]:
-    """Memories closed (both clients) at the end of the test."""
-    made: list[RedisSessionMemory] = []
-
-    def make(config: SessionMemConfig, url: str = redis_url, **kwargs: object) -> RedisSessionMemory:
-        memory = RedisSessionMemory(url, config=config, **kwargs)  # type: ignore[arg-type]
-        made.append(memory)
-        return memory
-
-    yield make
-    for memory in made:
-        memory.close()
-
-
-async def _close_async(*memories: RedisSessionMemory) -> None:
-    for memory in memories:
-        await memory.aclose()
-
 
 # --- point 3: a key prefix alone gets an index of its own -----------------------------------------
 
 
 async def test_two_prefixes_without_index_names_each_get_their_own_index(
-    api: Api, config: SessionMemConfig, make: Callable[..., RedisSessionMemory], raw: redis.Redis
+    api: Api, config: SessionMemConfig, make_memory: MakeMemory, raw: redis.Redis
 ) -> None:
-    first = make(SessionMemConfig(key_prefix=f"{config.key_prefix}a:"))
-    second = make(SessionMemConfig(key_prefix=f"{config.key_prefix}b:"))
+    first = make_memory(config=SessionMemConfig(key_prefix=f"{config.key_prefix}a:"))
+    second = make_memory(config=SessionMemConfig(key_prefix=f"{config.key_prefix}b:"))
     assert first.config.index_name != second.config.index_name
     for memory, text in ((first, "avocado toast"), (second, "avocado salad")):
         await api(memory, "setup")
@@ -61,15 +41,14 @@ async def test_two_prefixes_without_index_names_each_get_their_own_index(
         wait_indexed(raw, memory.config.index_name)
         docs = await api(memory.as_retriever(user_id="u", search_type="text"), "invoke", "avocado")
         assert [d.page_content for d in docs] == [text]
-    await _close_async(first, second)
 
 
 async def test_an_index_of_another_prefix_is_a_clear_error_that_drops_nothing(
-    api: Api, config: SessionMemConfig, make: Callable[..., RedisSessionMemory], raw: redis.Redis
+    api: Api, config: SessionMemConfig, make_memory: MakeMemory, raw: redis.Redis
 ) -> None:
     shared = f"{config.key_prefix}shared:idx"
-    owner = make(SessionMemConfig(key_prefix=f"{config.key_prefix}a:", index_name=shared))
-    other = make(SessionMemConfig(key_prefix=f"{config.key_prefix}b:", index_name=shared))
+    owner = make_memory(config=SessionMemConfig(key_prefix=f"{config.key_prefix}a:", index_name=shared))
+    other = make_memory(config=SessionMemConfig(key_prefix=f"{config.key_prefix}b:", index_name=shared))
     await api(owner, "setup")
     await api(other.history("u", "s"), "add_messages", [HumanMessage("avocado toast")])
     with pytest.raises(IndexSchemaMismatchError) as info:
@@ -81,13 +60,12 @@ async def test_an_index_of_another_prefix_is_a_clear_error_that_drops_nothing(
     with pytest.raises(IndexSchemaMismatchError, match="key_prefix"):
         await api(other.as_retriever(user_id="u", search_type="text"), "invoke", "avocado")
     assert raw.ft(shared).info()["index_definition"]  # the owner's index is still there
-    await _close_async(owner, other)
 
 
 async def test_an_own_index_of_an_older_schema_says_how_to_rebuild_it(
-    api: Api, config: SessionMemConfig, make: Callable[..., RedisSessionMemory], raw: redis.Redis
+    api: Api, config: SessionMemConfig, make_memory: MakeMemory, raw: redis.Redis
 ) -> None:
-    memory = make(config)
+    memory = make_memory()
     args = ["FT.CREATE", config.index_name, "ON", "JSON", "PREFIX", "1", f"{config.key_prefix}m:", "SCHEMA"]
     for path, name, kind, flags in MESSAGE_SCHEMA:
         if name != "emb":  # an older version had no emb field
@@ -97,38 +75,33 @@ async def test_an_own_index_of_an_older_schema_says_how_to_rebuild_it(
         await api(memory, "setup")
     await api(memory, "drop_indexes")
     await api(memory, "setup")
-    await _close_async(memory)
 
 
-async def test_search_before_setup_says_to_call_setup(
-    api: Api, config: SessionMemConfig, make: Callable[..., RedisSessionMemory]
-) -> None:
-    memory = make(config, embeddings=HashingEmbeddings())
+async def test_search_before_setup_says_to_call_setup(api: Api, make_memory: MakeMemory) -> None:
+    memory = make_memory(embeddings=HashingEmbeddings())
     for search_type in ("similarity", "text", "hybrid"):
         with pytest.raises(IndexMissingError, match=r"memory\.setup\(\)"):
             await api(memory.as_retriever(user_id="u", search_type=search_type), "invoke", "avocado")
-    await _close_async(memory)
 
 
 # --- point 6: embeddings added to old data, servers without modules or with a password ----------
 
 
 async def test_setup_warns_when_stored_messages_have_no_vectors(
-    api: Api, config: SessionMemConfig, make: Callable[..., RedisSessionMemory], raw: redis.Redis
+    api: Api, config: SessionMemConfig, make_memory: MakeMemory, raw: redis.Redis
 ) -> None:
-    plain = make(config)
+    plain = make_memory()
     await api(plain, "setup")
     await api(plain.history("u", "s"), "add_messages", [HumanMessage("avocado toast"), AIMessage("mash it")])
     await api(plain.history("v", "s"), "add_messages", [HumanMessage("pancakes")])
     wait_indexed(raw, config.index_name)
-    embedded = make(config, embeddings=HashingEmbeddings())
+    embedded = make_memory(embeddings=HashingEmbeddings())
     with pytest.warns(MissingVectorsWarning, match=r"3 stored messages.*reindex\(\)"):
         await api(embedded, "setup")
     await api(embedded, "reindex")
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # nothing left to say
         await api(embedded, "setup")
-    await _close_async(plain, embedded)
 
 
 async def test_setup_counts_messages_the_new_index_is_still_scanning(
@@ -147,21 +120,20 @@ async def test_setup_counts_messages_the_new_index_is_still_scanning(
 
 
 async def test_a_server_without_modules_refuses_reads_too(
-    api: Api, start_server: Callable[..., str], make: Callable[..., RedisSessionMemory]
+    api: Api, start_server: Callable[..., str], make_memory: MakeMemory
 ) -> None:
     url = start_server(modules=False)
-    memory = make(SessionMemConfig(key_prefix="nomod:"), url=url)
+    memory = make_memory(url, config=SessionMemConfig(key_prefix="nomod:"))
     history = memory.history("u", "s")
     for name, args in (("messages", ()), ("get_recent", (3,)), ("__len__", ())):
         with pytest.raises(ModulesMissingError, match="RedisJSON"):
             await api(history, name, *args)
     with pytest.raises(ModulesMissingError):
         await api(memory, "list_sessions", "u")
-    await _close_async(memory)
 
 
 async def test_login_failures_say_to_put_the_password_in_the_url(
-    api: Api, start_server: Callable[..., str], make: Callable[..., RedisSessionMemory]
+    api: Api, start_server: Callable[..., str], make_memory: MakeMemory
 ) -> None:
     url = start_server()
     with redis.Redis.from_url(url) as admin:
@@ -169,17 +141,15 @@ async def test_login_failures_say_to_put_the_password_in_the_url(
     host = url.removeprefix("redis://")
     cases = ((f"redis://{host}", "requires a password"), (f"redis://:wrong@{host}", "wrong password"))
     for bad, says in cases:
-        memory = make(SessionMemConfig(key_prefix="auth:"), url=bad)
+        memory = make_memory(bad, config=SessionMemConfig(key_prefix="auth:"))
         with pytest.raises(RedisAuthenticationError) as info:
             await api(memory.history("u", "s"), "messages")
         text = str(info.value)
         assert says in text and "redis://:PASSWORD@" in text and "wrong@" not in text, text
         assert "make " not in text and "HELLO" not in text and ".." not in text
-        await _close_async(memory)
-    good = make(SessionMemConfig(key_prefix="auth:"), url=f"redis://:s3cret@{host}")
+    good = make_memory(f"redis://:s3cret@{host}", config=SessionMemConfig(key_prefix="auth:"))
     await api(good, "setup")
     assert await api(good.history("u", "s"), "messages") == []
-    await _close_async(good)
 
 
 # --- point 8: long ids ---------------------------------------------------------------------------
@@ -200,19 +170,19 @@ async def test_long_ids_round_trip(api: Api, amemory: RedisSessionMemory, size: 
 
 
 async def test_reindex_never_rebuilds_another_memorys_vector_index(
-    api: Api, config: SessionMemConfig, make: Callable[..., RedisSessionMemory], raw: redis.Redis
+    api: Api, config: SessionMemConfig, make_memory: MakeMemory, raw: redis.Redis
 ) -> None:
     shared = f"{config.key_prefix}shared:idx"
-    owner = make(
-        SessionMemConfig(key_prefix=f"{config.key_prefix}a:", index_name=shared), embeddings=HashingEmbeddings()
+    owner = make_memory(
+        config=SessionMemConfig(key_prefix=f"{config.key_prefix}a:", index_name=shared), embeddings=HashingEmbeddings()
     )
     await api(owner, "setup")
     await api(owner.history("u", "s"), "add_messages", [HumanMessage("avocado toast")])
     wait_indexed(raw, f"{shared}:vec")
-    other = make(
-        SessionMemConfig(key_prefix=f"{config.key_prefix}b:", index_name=shared), embeddings=HashingEmbeddings(64)
+    other = make_memory(
+        config=SessionMemConfig(key_prefix=f"{config.key_prefix}b:", index_name=shared),
+        embeddings=HashingEmbeddings(64),
     )
     with pytest.raises(IndexSchemaMismatchError, match="vector index .* belongs to another memory"):
         await api(other, "reindex")
     assert int(raw.ft(f"{shared}:vec").info()["num_docs"]) == 1  # the owner's vectors are untouched
-    await _close_async(owner, other)

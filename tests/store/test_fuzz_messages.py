@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import io
 import itertools
-from collections.abc import AsyncIterator
 from typing import Any, Literal
 
 import pytest
@@ -24,11 +23,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage, messages_from_dict
 
-from langchain_sessionmem import RedisSessionMemory, SessionMemConfig
+from langchain_sessionmem import RedisSessionMemory
 from langchain_sessionmem._codec import content_text
 from langchain_sessionmem._ops.history import title_of
 from langchain_sessionmem.errors import InvalidMessageError, MessageSerializationError, SessionMemError
 from langchain_sessionmem.testing import HashingEmbeddings
+from tests.conftest import MakeMemory
 from tests.messages import as_stored
 from tests.store.conftest import Api
 from tests.store.test_adversarial import dump
@@ -38,13 +38,11 @@ _ids = itertools.count()
 
 
 @pytest.fixture
-async def fmemory(redis_url: str, config: SessionMemConfig) -> AsyncIterator[RedisSessionMemory]:
+async def fmemory(make_memory: MakeMemory) -> RedisSessionMemory:
     """A memory with embeddings, so the embedded-document path (``emb`` mark, vectors) is fuzzed too."""
-    memory = RedisSessionMemory(redis_url, config=config, embeddings=HashingEmbeddings(32))
+    memory = make_memory(embeddings=HashingEmbeddings(32))
     await memory.asetup()
-    yield memory
-    memory.close()
-    await memory.aclose()
+    return memory
 
 
 def _embedded(message: BaseMessage) -> bool:

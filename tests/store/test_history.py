@@ -16,6 +16,7 @@ from langchain_sessionmem import (
     RedisSessionMemory,
     SessionMemConfig,
 )
+from tests.conftest import MakeMemory
 from tests.messages import as_stored, every_kind
 from tests.store.conftest import Api
 
@@ -161,13 +162,13 @@ def _counting_classes() -> tuple[type, type]:
     return SyncConn, AsyncConn
 
 
-async def test_round_trips_per_operation(api: Api, redis_url: str, config: SessionMemConfig) -> None:
+async def test_round_trips_per_operation(api: Api, redis_url: str, make_memory: MakeMemory) -> None:
     import redis.asyncio as aredis
 
     sync_cls, async_cls = _counting_classes()
     client = redis.Redis(connection_pool=redis.ConnectionPool.from_url(redis_url, connection_class=sync_cls))
     aclient = aredis.Redis(connection_pool=aredis.ConnectionPool.from_url(redis_url, connection_class=async_cls))
-    memory = RedisSessionMemory(client=client, async_client=aclient, config=config)
+    memory = make_memory(client=client, async_client=aclient)
     warm = memory.history("u", "warm")
     await api(warm, "add_messages", _turns(2))  # loads scripts, connects
     await api(warm, "messages")
@@ -207,10 +208,12 @@ async def test_all_keys_of_a_user_live_in_one_cluster_slot(
     assert len({key_slot(k) for k in mine}) == 1
 
 
-def test_standalone_history_uses_its_own_clients(redis_url: str, config: SessionMemConfig) -> None:
+def test_standalone_history_uses_its_own_clients(
+    redis_url: str, config: SessionMemConfig, make_memory: MakeMemory
+) -> None:
     history = RedisSessionHistory("u", "s", redis_url=redis_url, config=config)
     history.add_user_message("hi")
     history.add_ai_message("hello")
     assert history.messages == [HumanMessage("hi"), AIMessage("hello")]
     assert repr(history) == "RedisSessionHistory(user_id='u', session_id='s')"
-    assert len(RedisSessionMemory(redis_url, config=config).history("u", "s")) == 2
+    assert len(make_memory().history("u", "s")) == 2

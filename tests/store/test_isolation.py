@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from langchain_core.messages import HumanMessage
 
 from langchain_sessionmem import RedisSessionMemory, SessionMemConfig
-from tests.conftest import drop_prefix
+from tests.conftest import MakeMemory, drop_prefix
 from tests.store.conftest import Api
 
 TRICKY = [
@@ -107,9 +107,9 @@ ids = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=12
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(pairs=st.lists(st.tuples(ids, ids), min_size=2, max_size=6, unique=True))
 def test_property_every_pair_reads_back_only_its_own(
-    redis_url: str, config: SessionMemConfig, pairs: list[tuple[str, str]]
+    redis_url: str, config: SessionMemConfig, make_memory: MakeMemory, pairs: list[tuple[str, str]]
 ) -> None:
-    memory = RedisSessionMemory(redis_url, config=config)
+    memory = make_memory()
     try:
         for i, (u, s) in enumerate(pairs):
             memory.history(u, s).add_messages([HumanMessage(str(i))])
@@ -124,5 +124,4 @@ def test_property_every_pair_reads_back_only_its_own(
                 ss for uu, ss in pairs if uu == u and uu != victim_user
             )
     finally:
-        memory.close()
         drop_prefix(redis_url, config.key_prefix)

@@ -21,40 +21,37 @@ from langchain_sessionmem import (
     SessionMemConfig,
 )
 from langchain_sessionmem._search import expected_signature, schema_signature
+from tests.conftest import MakeMemory
 from tests.store.conftest import Api
 
 
 async def test_setup_is_idempotent_and_creates_the_documented_index(
-    api: Api, redis_url: str, config: SessionMemConfig, raw: redis.Redis
+    api: Api, make_memory: MakeMemory, config: SessionMemConfig, raw: redis.Redis
 ) -> None:
-    memory = RedisSessionMemory(redis_url, config=config)
+    memory = make_memory()
     await api(memory, "setup")
     await api(memory, "setup")
     found = schema_signature(raw.execute_command("FT.INFO", config.index_name))
     assert found == expected_signature(config)
     assert ("$.text", "text", "TEXT", ()) in found[2]
-    await memory.aclose()
-    memory.close()
 
 
 async def test_setup_refuses_an_index_with_another_schema_and_leaves_it(
-    api: Api, redis_url: str, config: SessionMemConfig, raw: redis.Redis
+    api: Api, make_memory: MakeMemory, config: SessionMemConfig, raw: redis.Redis
 ) -> None:
     raw.execute_command(
         "FT.CREATE", config.index_name, "ON", "HASH", "PREFIX", "1", "elsewhere:", "SCHEMA", "title", "TEXT"
     )
-    memory = RedisSessionMemory(redis_url, config=config)
+    memory = make_memory()
     with pytest.raises(IndexSchemaMismatchError, match="belongs to another memory.*key_prefix") as info:
         await api(memory, "setup")
     assert config.index_name in str(info.value)
     assert "drop" not in str(info.value).lower()  # never advise dropping an index this config does not own
     assert raw.ft(config.index_name).info()["index_definition"]  # still there, untouched
-    await memory.aclose()
-    memory.close()
 
 
-async def test_unreachable_server_names_the_url_without_password(api: Api) -> None:
-    memory = RedisSessionMemory("redis://someone:hunter2@127.0.0.1:1/0")
+async def test_unreachable_server_names_the_url_without_password(api: Api, make_memory: MakeMemory) -> None:
+    memory = make_memory("redis://someone:hunter2@127.0.0.1:1/0")
     history = memory.history("u", "s")
     for call in [(memory, "setup"), (history, "messages"), (history, "add_messages", [HumanMessage("x")])]:
         with pytest.raises(RedisUnavailableError, match=r"redis://someone:\*\*\*@127.0.0.1:1/0") as info:
@@ -170,35 +167,31 @@ def test_the_model_sees_the_history_of_its_own_user_only(memory: RedisSessionMem
     assert seen == [["alice secret"], ["bob asks"], ["alice secret", "answer 1", "alice again"]]
 
 
-def test_config_is_shared_with_histories(redis_url: str, config: SessionMemConfig) -> None:
+def test_config_is_shared_with_histories(make_memory: MakeMemory, config: SessionMemConfig) -> None:
     cfg = dataclasses.replace(config, max_id_length=5)
-    memory = RedisSessionMemory(redis_url, config=cfg)
+    memory = make_memory(config=cfg)
     assert memory.config is cfg
     with pytest.raises(ValueError, match="max_id_length=5"):
         memory.history("abcdef", "s")
 
 
 async def test_a_server_without_the_modules_gets_an_error_saying_what_to_do(
-    api: Api, start_server: Callable[..., str]
+    api: Api, start_server: Callable[..., str], make_memory: MakeMemory
 ) -> None:
     url = start_server(modules=False)
-    memory = RedisSessionMemory(url, config=SessionMemConfig(key_prefix="nomod:"))
+    memory = make_memory(url, config=SessionMemConfig(key_prefix="nomod:"))
     with pytest.raises(ModulesMissingError, match="RedisJSON.*make redis-up|RedisJSON.*REDIS_URL"):
         await api(memory, "setup")
     with pytest.raises(ModulesMissingError, match="RedisJSON"):
         await api(memory.history("u", "s"), "add_messages", [HumanMessage("x")])
     with redis.Redis.from_url(url) as bare:
         assert bare.keys("*") == [], "a failed append must leave nothing behind"
-    memory.close()
-    await memory.aclose()
 
 
-async def test_drop_indexes_keeps_the_data_and_setup_restores_search(
-    api: Api, redis_url: str, config: SessionMemConfig
-) -> None:
+async def test_drop_indexes_keeps_the_data_and_setup_restores_search(api: Api, make_memory: MakeMemory) -> None:
     from langchain_sessionmem.testing import HashingEmbeddings
 
-    memory = RedisSessionMemory(redis_url, config=config, embeddings=HashingEmbeddings())
+    memory = make_memory(embeddings=HashingEmbeddings())
     await api(memory, "setup")
     await api(memory.history("u", "s"), "add_messages", [HumanMessage("avocado toast")])
     await api(memory, "drop_indexes")
@@ -211,5 +204,3 @@ async def test_drop_indexes_keeps_the_data_and_setup_restores_search(
             break
         await asyncio.sleep(0.05)
     assert [d.page_content for d in docs] == ["avocado toast"]
-    memory.close()
-    await memory.aclose()

@@ -4,7 +4,6 @@ script skips a message whose id the session already holds, in the same round tri
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 
 import redis
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
@@ -12,6 +11,7 @@ from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_sessionmem import RedisSessionMemory, SessionMemConfig
 from langchain_sessionmem._keys import SessionKeys
 from langchain_sessionmem._ops.history import append_plan
+from tests.conftest import MakeMemory
 from tests.store.conftest import Api
 
 
@@ -73,10 +73,10 @@ async def test_clear_and_delete_forget_the_ids(
 
 
 async def test_the_id_hash_expires_with_the_session_and_with_its_messages(
-    api: Api, redis_url: str, config: SessionMemConfig
+    api: Api, redis_url: str, make_memory: MakeMemory
 ) -> None:
-    cfg = dataclasses.replace(config, ttl_seconds=60.0, message_max_age_seconds=1.0)
-    memory = RedisSessionMemory(redis_url, config=cfg)
+    memory = make_memory(ttl_seconds=60.0, message_max_age_seconds=1.0)
+    cfg = memory.config
     await api(memory, "setup")
     client = redis.Redis.from_url(redis_url)
     ids_key = SessionKeys.of(cfg.key_prefix, "alice", "s1").ids
@@ -91,8 +91,6 @@ async def test_the_id_hash_expires_with_the_session_and_with_its_messages(
     await api(history, "add_messages", [m])  # stored again: the old copy is gone
     assert _texts(await api(history, "messages")) == ["old"]
     client.close()
-    memory.close()
-    await memory.aclose()
 
 
 async def test_appending_an_export_to_its_session_adds_only_unknown_ids(api: Api, amemory: RedisSessionMemory) -> None:

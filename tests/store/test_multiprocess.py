@@ -27,9 +27,10 @@ from typing import Any
 
 import redis
 
-from langchain_sessionmem import RedisSessionMemory, SessionMemConfig
+from langchain_sessionmem import SessionMemConfig
 from langchain_sessionmem._keys import SessionKeys, glob_escape, parse_message_key
 from langchain_sessionmem.testing import HashingEmbeddings
+from tests.conftest import MakeMemory
 from tests.store._mp_workers import DIMS, awrite, batch, parse, process_main, targets_of, write
 from tests.store.conftest import wait_indexed
 
@@ -100,7 +101,7 @@ def _count(labels: list[str], batches: int) -> int:
 
 
 def test_processes_race_setup_then_write_with_threads_and_tasks(
-    redis_url: str, config: SessionMemConfig, raw: redis.Redis
+    redis_url: str, config: SessionMemConfig, make_memory: MakeMemory, raw: redis.Redis
 ) -> None:
     cfg = dataclasses.replace(config, ttl_seconds=3600)
     # forkserver: a clean server process imports the package once, every writer process is forked from
@@ -120,7 +121,7 @@ def test_processes_race_setup_then_write_with_threads_and_tasks(
     done = threading.Event()
 
     def reader() -> None:
-        memory = RedisSessionMemory(redis_url, config=cfg)
+        memory = make_memory(config=cfg)
         previous: list[str] = []
         try:
             while True:
@@ -140,8 +141,6 @@ def test_processes_race_setup_then_write_with_threads_and_tasks(
                 time.sleep(0.02)
         except BaseException as exc:
             reader_errors.append(exc)
-        finally:
-            memory.close()
 
     watcher = threading.Thread(target=reader)
     watcher.start()
@@ -163,40 +162,35 @@ def test_processes_race_setup_then_write_with_threads_and_tasks(
     assert failures == [] and [p.exitcode for p in procs] == [0] * PROCS, "\n".join(failures)
     assert reader_errors == [] and len(reads) >= 3
 
-    memory = RedisSessionMemory(redis_url, config=cfg)
-    try:
-        memory.setup()  # the index the race produced has the right schema
-        labels = {
-            p: [f"p{p}t{w}" for w in range(WRITERS)] + [f"p{p}a{w}" for w in range(WRITERS)] for p in range(PROCS)
-        }
-        everyone = [label for p in range(PROCS) for label in labels[p]]
-        expected = {("shared", "s"): everyone}
-        expected |= {("shared", f"p{p}"): labels[p] for p in range(PROCS)}
-        expected |= {(f"user-{p}", "s"): labels[p] for p in range(PROCS)}
-        assert {target for p in range(PROCS) for target in targets_of(p)} == set(expected)
-        for (user, session), writers in expected.items():
-            stored = memory.history(user, session).messages
-            order = parse(stored)
-            assert order == {label: list(range(BATCHES)) for label in writers}, (user, session)
-            assert len(stored) == _count(writers, BATCHES) == len(memory.history(user, session))
-            assert memory.history(user, session).token_count() == memory.count_tokens(stored)
-        assert sorted(s.session_id for s in memory.list_sessions("shared")) == sorted(
-            ["s", *(f"p{p}" for p in range(PROCS))]
-        )
-        counts = assert_consistent(raw, cfg, ttl=True)
-        assert len(counts) == len(expected)
-        assert reads[-1] == _count(everyone, BATCHES)
-    finally:
-        memory.close()
+    memory = make_memory(config=cfg)
+    memory.setup()  # the index the race produced has the right schema
+    labels = {p: [f"p{p}t{w}" for w in range(WRITERS)] + [f"p{p}a{w}" for w in range(WRITERS)] for p in range(PROCS)}
+    everyone = [label for p in range(PROCS) for label in labels[p]]
+    expected = {("shared", "s"): everyone}
+    expected |= {("shared", f"p{p}"): labels[p] for p in range(PROCS)}
+    expected |= {(f"user-{p}", "s"): labels[p] for p in range(PROCS)}
+    assert {target for p in range(PROCS) for target in targets_of(p)} == set(expected)
+    for (user, session), writers in expected.items():
+        stored = memory.history(user, session).messages
+        order = parse(stored)
+        assert order == {label: list(range(BATCHES)) for label in writers}, (user, session)
+        assert len(stored) == _count(writers, BATCHES) == len(memory.history(user, session))
+        assert memory.history(user, session).token_count() == memory.count_tokens(stored)
+    assert sorted(s.session_id for s in memory.list_sessions("shared")) == sorted(
+        ["s", *(f"p{p}" for p in range(PROCS))]
+    )
+    counts = assert_consistent(raw, cfg, ttl=True)
+    assert len(counts) == len(expected)
+    assert reads[-1] == _count(everyone, BATCHES)
 
 
 async def test_threads_and_tasks_race_setup_then_write(
-    redis_url: str, config: SessionMemConfig, raw: redis.Redis
+    make_memory: MakeMemory, config: SessionMemConfig, raw: redis.Redis
 ) -> None:
     """One process: 8 threads call setup() and 8 tasks call asetup() on a fresh index at once, then
     all write; the sync memory's connection pool and the async client serve them concurrently."""
-    sync_memory = RedisSessionMemory(redis_url, config=config, embeddings=HashingEmbeddings(DIMS))
-    async_memory = RedisSessionMemory(redis_url, config=config, embeddings=HashingEmbeddings(DIMS))
+    sync_memory = make_memory(embeddings=HashingEmbeddings(DIMS))
+    async_memory = make_memory(embeddings=HashingEmbeddings(DIMS))
     n, batches = 8, 12
 
     def targets(w: int) -> list[tuple[str, str]]:
@@ -213,28 +207,26 @@ async def test_threads_and_tasks_race_setup_then_write(
     loop = asyncio.get_running_loop()
     with ThreadPoolExecutor(n) as pool:
         await asyncio.gather(*(loop.run_in_executor(pool, thread_main, w) for w in range(n)), *map(task_main, range(n)))
-    try:
-        writers = defaultdict(list)
-        for w in range(n):
-            for target in targets(w):
-                writers[target] += [f"t{w}", f"a{w}"]
-        for (user, session), labels in writers.items():
-            stored = await async_memory.history(user, session).aget_messages()
-            assert parse(stored) == {label: list(range(batches)) for label in labels}, (user, session)
-        counts = assert_consistent(raw, config)
-        assert sum(counts.values()) == sum(_count(labels, batches) for labels in writers.values())
-    finally:
-        sync_memory.close()
-        await async_memory.aclose()
+    writers = defaultdict(list)
+    for w in range(n):
+        for target in targets(w):
+            writers[target] += [f"t{w}", f"a{w}"]
+    for (user, session), labels in writers.items():
+        stored = await async_memory.history(user, session).aget_messages()
+        assert parse(stored) == {label: list(range(batches)) for label in labels}, (user, session)
+    counts = assert_consistent(raw, config)
+    assert sum(counts.values()) == sum(_count(labels, batches) for labels in writers.values())
 
 
-async def test_writers_racing_clear_and_delete_user(redis_url: str, config: SessionMemConfig, raw: redis.Redis) -> None:
+async def test_writers_racing_clear_and_delete_user(
+    make_memory: MakeMemory, config: SessionMemConfig, raw: redis.Redis
+) -> None:
     """Threads write to one session while an asyncio task clears it over and over, and to another
     user while a thread deletes that user over and over; tasks write to a bystander meanwhile.
     clear() and delete_user() are atomic against appends, so what survives of each writer is a
     whole, ordered suffix of its batches (ending with its last), and the bystander loses nothing."""
-    memory = RedisSessionMemory(redis_url, config=config, embeddings=HashingEmbeddings(DIMS))
-    amemory = RedisSessionMemory(redis_url, config=config, embeddings=HashingEmbeddings(DIMS))
+    memory = make_memory(embeddings=HashingEmbeddings(DIMS))
+    amemory = make_memory(embeddings=HashingEmbeddings(DIMS))
     await amemory.asetup()
     batches, racer, victim = 24, [("racer", "s")], [("victim", "s"), ("victim", "t")]
     # The race runs through the first three quarters of the batches. Then the writers wait until the
@@ -274,19 +266,15 @@ async def test_writers_racing_clear_and_delete_user(redis_url: str, config: Sess
             clearer(),
             *(awrite(amemory, f"b{w}", [("bystander", "s")], batches) for w in range(2)),
         )
-    try:
-        assert clears[0] >= 1 and deletes[0] >= 1
-        survivors: dict[str, list[int]] = defaultdict(list)
-        for user, session in racer + victim:
-            for label, order in parse(await amemory.history(user, session).aget_messages()).items():
-                assert order == list(range(order[0], batches)), f"{label} in {session}: not a suffix {order}"
-                survivors[label] = order
-        assert set(survivors) == {label for label, _ in jobs}, "a writer lost batches written after the last clear"
-        bystander = parse(await amemory.history("bystander", "s").aget_messages())
-        assert bystander == {f"b{w}": list(range(batches)) for w in range(2)}
-        counts = assert_consistent(raw, config)
-        keys = SessionKeys.of(config.key_prefix, "bystander", "s")
-        assert counts[(keys.user.uh, keys.sh)] == _count(["b0", "b1"], batches)
-    finally:
-        memory.close()
-        await amemory.aclose()
+    assert clears[0] >= 1 and deletes[0] >= 1
+    survivors: dict[str, list[int]] = defaultdict(list)
+    for user, session in racer + victim:
+        for label, order in parse(await amemory.history(user, session).aget_messages()).items():
+            assert order == list(range(order[0], batches)), f"{label} in {session}: not a suffix {order}"
+            survivors[label] = order
+    assert set(survivors) == {label for label, _ in jobs}, "a writer lost batches written after the last clear"
+    bystander = parse(await amemory.history("bystander", "s").aget_messages())
+    assert bystander == {f"b{w}": list(range(batches)) for w in range(2)}
+    counts = assert_consistent(raw, config)
+    keys = SessionKeys.of(config.key_prefix, "bystander", "s")
+    assert counts[(keys.user.uh, keys.sh)] == _count(["b0", "b1"], batches)

@@ -14,9 +14,10 @@ import redis
 from langchain_core.documents import BaseDocumentCompressor, Document
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
-from langchain_sessionmem import InvalidRecordError, RedisSessionMemory, SessionMemConfig, session_records
+from langchain_sessionmem import InvalidRecordError, SessionMemConfig, session_records
 from langchain_sessionmem._search import MESSAGE_SCHEMA
 from langchain_sessionmem.testing import HashingEmbeddings
+from tests.conftest import MakeMemory
 from tests.store.conftest import Api, wait_indexed
 
 
@@ -45,18 +46,12 @@ def _chat() -> list[BaseMessage]:
     ]
 
 
-async def _close(memory: RedisSessionMemory) -> None:
-    memory.close()
-    await memory.aclose()
-
-
 MAY_8 = datetime(2023, 5, 8, 20, 0, tzinfo=timezone.utc)
 
 
-async def test_import_embeds_each_message_with_its_own_date(api: Api, redis_url: str, config: SessionMemConfig) -> None:
+async def test_import_embeds_each_message_with_its_own_date(api: Api, make_memory: MakeMemory) -> None:
     emb = Recording()
-    cfg = SessionMemConfig(key_prefix=config.key_prefix, index_name=config.index_name, embed_template="{date}|{day}")
-    memory = RedisSessionMemory(redis_url, config=cfg, embeddings=emb)
+    memory = make_memory(embed_template="{date}|{day}", embeddings=emb)
     await api(memory, "setup")
     stamps = [MAY_8 + timedelta(days=i * 40) for i in range(4)]
     await api(memory, "import_records", session_records("u", "s", _chat(), timestamps=stamps))
@@ -69,7 +64,6 @@ async def test_import_embeds_each_message_with_its_own_date(api: Api, redis_url:
     emb.texts.clear()
     await api(memory, "reindex")  # the same texts: nothing to redo
     assert emb.texts == []
-    await _close(memory)
 
 
 @pytest.fixture
@@ -87,11 +81,10 @@ def new_york() -> Iterator[None]:
 
 
 async def test_naive_datetimes_are_utc_and_do_not_shift_dates(
-    api: Api, redis_url: str, config: SessionMemConfig, new_york: None
+    api: Api, make_memory: MakeMemory, new_york: None
 ) -> None:
     emb = Recording()
-    cfg = SessionMemConfig(key_prefix=config.key_prefix, index_name=config.index_name, embed_template="{date}")
-    memory = RedisSessionMemory(redis_url, config=cfg, embeddings=emb)
+    memory = make_memory(embed_template="{date}", embeddings=emb)
     await api(memory, "setup")
     late = datetime(2023, 5, 8, 22, 30)  # naive; read as local time it would be 9 May, 02:30 UTC
     records = session_records("u", "s", _chat()[:2], timestamps=[late, late], created_at=late)
@@ -104,7 +97,6 @@ async def test_naive_datetimes_are_utc_and_do_not_shift_dates(
     assert docs[0].metadata["timestamp"] == "2023-05-08T22:30:00+00:00"
     info = await api(memory, "get_session", "u", "s")
     assert info.created_at == late.replace(tzinfo=timezone.utc)
-    await _close(memory)
 
 
 def test_session_records_refuses_what_it_cannot_place() -> None:
@@ -118,10 +110,8 @@ def test_session_records_refuses_what_it_cannot_place() -> None:
     assert [r["kind"] for r in plain] == ["session", "message"] and plain[1]["ts"] == 1000
 
 
-async def test_full_text_finds_the_speakers_own_turns_and_their_dates(
-    api: Api, redis_url: str, config: SessionMemConfig
-) -> None:
-    memory = RedisSessionMemory(redis_url, config=config, embeddings=HashingEmbeddings())
+async def test_full_text_finds_the_speakers_own_turns_and_their_dates(api: Api, make_memory: MakeMemory) -> None:
+    memory = make_memory(embeddings=HashingEmbeddings())
     await api(memory, "setup")
     early = [MAY_8 + timedelta(minutes=i) for i in range(2)]
     late = [MAY_8 + timedelta(days=60, minutes=i) for i in range(2)]
@@ -138,24 +128,22 @@ async def test_full_text_finds_the_speakers_own_turns_and_their_dates(
     assert july[0].page_content == _chat()[3].content
     bare = memory.as_retriever(search_type="text", k=10, text_context=False)  # the text alone
     assert await api(bare, "invoke", "what did Jonas say", user_id="u") == []
-    await _close(memory)
 
 
 async def test_live_writes_index_the_speaker_and_todays_date(
-    api: Api, redis_url: str, config: SessionMemConfig, raw: redis.Redis
+    api: Api, make_memory: MakeMemory, config: SessionMemConfig, raw: redis.Redis
 ) -> None:
-    memory = RedisSessionMemory(redis_url, config=config)
+    memory = make_memory()
     await api(memory, "setup")
     await api(memory.history("u", "s"), "add_messages", _chat()[:1])
     key = next(raw.scan_iter(match=f"{config.key_prefix}m:*"))
     today = datetime.now(timezone.utc)
     assert raw.json().get(key, "$.ctx")[0].startswith("Maya ")
     assert f"{today.day} " in raw.json().get(key, "$.ctx")[0]
-    await _close(memory)
 
 
-async def test_neighbours_follow_their_hit(api: Api, redis_url: str, config: SessionMemConfig) -> None:
-    memory = RedisSessionMemory(redis_url, config=config, embeddings=HashingEmbeddings())
+async def test_neighbours_follow_their_hit(api: Api, make_memory: MakeMemory) -> None:
+    memory = make_memory(embeddings=HashingEmbeddings())
     await api(memory, "setup")
     await api(memory, "import_records", session_records("u", "s", _chat(), created_at=MAY_8))
     r = memory.as_retriever(search_type="text", k=1, neighbors=1)
@@ -164,7 +152,6 @@ async def test_neighbours_follow_their_hit(api: Api, redis_url: str, config: Ses
     assert [d.metadata["match"] for d in docs] == ["seed", "neighbor", "neighbor"]
     docs = await api(r, "invoke", "biscuit chewed shoe", user_id="u", order="chronological")
     assert [d.metadata["seq"] for d in docs] == [2, 3, 4]
-    await _close(memory)
 
 
 class Alphabetical(BaseDocumentCompressor):
@@ -185,8 +172,8 @@ class Alphabetical(BaseDocumentCompressor):
         return sorted(documents, key=lambda d: d.page_content)
 
 
-async def test_a_reranker_reorders_the_fused_candidates(api: Api, redis_url: str, config: SessionMemConfig) -> None:
-    memory = RedisSessionMemory(redis_url, config=config, embeddings=HashingEmbeddings())
+async def test_a_reranker_reorders_the_fused_candidates(api: Api, make_memory: MakeMemory) -> None:
+    memory = make_memory(embeddings=HashingEmbeddings())
     await api(memory, "setup")
     await api(memory, "import_records", session_records("u", "s", _chat(), created_at=MAY_8))
     reranker = Alphabetical(seen=[])
@@ -197,13 +184,10 @@ async def test_a_reranker_reorders_the_fused_candidates(api: Api, redis_url: str
     assert [d.page_content for d in seeds] == sorted(m.content for m in _chat())[:2]  # type: ignore[type-var]
     assert docs[0].metadata["match"] == "seed" and "_sh" not in docs[0].metadata
     assert len(docs) == 2 + len({d.metadata["seq"] for d in docs} - {d.metadata["seq"] for d in seeds})
-    await _close(memory)
 
 
-async def test_fusion_depth_sets_how_many_candidates_each_ranking_gives(
-    api: Api, redis_url: str, config: SessionMemConfig
-) -> None:
-    memory = RedisSessionMemory(redis_url, config=config, embeddings=HashingEmbeddings())
+async def test_fusion_depth_sets_how_many_candidates_each_ranking_gives(api: Api, make_memory: MakeMemory) -> None:
+    memory = make_memory(embeddings=HashingEmbeddings())
     await api(memory, "setup")
     await api(memory, "import_records", session_records("u", "s", _chat(), created_at=MAY_8))
     for depth, expected in ((1, 1), (3, 3), (0, 4)):  # 0: 4 * k, capped by what there is
@@ -211,18 +195,17 @@ async def test_fusion_depth_sets_how_many_candidates_each_ranking_gives(
         r = memory.as_retriever(search_type="text", k=1, fusion_depth=depth, reranker=reranker)
         await api(r, "invoke", "beagle puppy pottery biscuit name congratulations", user_id="u")
         assert [abs(n) for n in reranker.seen] == [expected]
-    await _close(memory)
 
 
 async def test_setup_migrates_an_index_of_the_previous_schema(
-    api: Api, redis_url: str, config: SessionMemConfig, raw: redis.Redis
+    api: Api, make_memory: MakeMemory, config: SessionMemConfig, raw: redis.Redis
 ) -> None:
     old = ["FT.CREATE", config.index_name, "ON", "JSON", "PREFIX", "1", f"{config.key_prefix}m:", "STOPWORDS", "0"]
     old += ["SCHEMA"]
     for path, name, kind, flags in MESSAGE_SCHEMA[:-1]:
         old += [path, "AS", name, kind, *flags]
     raw.execute_command(*old)
-    memory = RedisSessionMemory(redis_url, config=config)
+    memory = make_memory()
     await api(memory.history("u", "s"), "add_messages", [HumanMessage("the old avocado toast", name="Maya")])
     raw.json().delete(next(raw.scan_iter(match=f"{config.key_prefix}m:*")), "$.ctx")  # as v0.1.0 wrote it
     await api(memory, "setup")
@@ -236,23 +219,20 @@ async def test_setup_migrates_an_index_of_the_previous_schema(
         "the old avocado toast",
         "new pancakes",
     ]
-    await _close(memory)
 
 
 async def test_sealing_plain_messages_drops_their_indexed_speaker(
-    api: Api, redis_url: str, config: SessionMemConfig, raw: redis.Redis
+    api: Api, make_memory: MakeMemory, config: SessionMemConfig, raw: redis.Redis
 ) -> None:
     from langchain_sessionmem import ContentEncryption
     from tests.store.test_encryption import Vault
 
-    before = RedisSessionMemory(redis_url, config=config)
+    before = make_memory()
     await api(before, "setup")
     await api(before.history("u", "s"), "add_messages", [HumanMessage("hello", name="Melchior")])
     key = next(raw.scan_iter(match=f"{config.key_prefix}m:*"))
     assert "Melchior" in raw.json().get(key, "$.ctx")[0]
-    after = RedisSessionMemory(redis_url, config=config, encryption=ContentEncryption(Vault()))
+    after = make_memory(encryption=ContentEncryption(Vault()))
     assert await api(after, "rotate_encryption", "u") == 1
     assert b"Melchior" not in raw.execute_command("JSON.GET", key, "$")
     assert [m.name for m in await api(after.history("u", "s"), "messages")] == ["Melchior"]
-    for m in (before, after):
-        await _close(m)

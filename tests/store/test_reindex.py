@@ -4,8 +4,6 @@ when a batch spanned sessions)."""
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 import redis
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
@@ -14,6 +12,7 @@ from langchain_sessionmem import RedisSessionMemory, SessionMemConfig
 from langchain_sessionmem._codec import decode_stored
 from langchain_sessionmem._vectors import embed_text, pack
 from langchain_sessionmem.testing import HashingEmbeddings
+from tests.conftest import MakeMemory
 
 from .conftest import Api
 
@@ -63,29 +62,25 @@ def assert_each_vector_is_its_own(raw: redis.Redis, memory: RedisSessionMemory) 
 
 @pytest.mark.parametrize("batch_size", [7, 256])
 async def test_reindex_gives_every_message_its_own_vector(
-    api: Api, redis_url: str, config: SessionMemConfig, raw: redis.Redis, batch_size: int
+    api: Api, make_memory: MakeMemory, raw: redis.Redis, batch_size: int
 ) -> None:
-    plain = RedisSessionMemory(redis_url, config=config)
-    plain.setup()
+    plain = make_memory(setup=True)
     talks = {(u, s): conversation(u, s) for u in range(USERS) for s in range(SESSIONS)}
     for i in range(0, 2 * TURNS + 1, 2):  # a turn of every session in turn, as live traffic interleaves them
         for (u, s), msgs in talks.items():
             await api(plain.history(f"user-{u}", f"s{s}"), "add_messages", msgs[i : i + 2])
-    embedded = RedisSessionMemory(redis_url, config=config, embeddings=HashingEmbeddings())
+    embedded = make_memory(embeddings=HashingEmbeddings())
     # every batch holds messages of several sessions (7: split within sessions too)
     done = await api(embedded, "reindex", batch_size=batch_size)
     assert done == USERS * SESSIONS * 2 * TURNS
     assert assert_each_vector_is_its_own(raw, embedded) == done
     assert await api(embedded, "reindex") == 0
-    for m in (plain, embedded):
-        await m.aclose()  # the sync and the async clients
 
 
 async def test_verify_repairs_vectors_an_earlier_version_misassigned(
-    api: Api, redis_url: str, config: SessionMemConfig, raw: redis.Redis
+    api: Api, make_memory: MakeMemory, config: SessionMemConfig, raw: redis.Redis
 ) -> None:
-    memory = RedisSessionMemory(redis_url, config=config, embeddings=HashingEmbeddings())
-    memory.setup()
+    memory = make_memory(setup=True, embeddings=HashingEmbeddings())
     for s in range(3):
         await api(memory.history("alice", f"s{s}"), "add_messages", conversation(0, s))
     total = assert_each_vector_is_its_own(raw, memory)
@@ -109,26 +104,20 @@ async def test_verify_repairs_vectors_an_earlier_version_misassigned(
     assert progress and progress[-1][0] == total
     assert assert_each_vector_is_its_own(raw, memory) == total
     assert await api(memory, "reindex", verify=True) == 0  # nothing left to repair
-    await memory.aclose()
 
 
 async def test_verify_after_a_template_change_reembeds_under_the_new_fingerprint(
-    api: Api, redis_url: str, config: SessionMemConfig, raw: redis.Redis
+    api: Api, make_memory: MakeMemory, raw: redis.Redis
 ) -> None:
-    memory = RedisSessionMemory(redis_url, config=config, embeddings=HashingEmbeddings())
-    memory.setup()
+    memory = make_memory(setup=True, embeddings=HashingEmbeddings())
     await api(memory.history("bob", "s"), "add_messages", conversation(1, 1))
-    changed = RedisSessionMemory(
-        redis_url, config=dataclasses.replace(config, embed_template="{role}: {text}"), embeddings=HashingEmbeddings()
-    )
+    changed = make_memory(embed_template="{role}: {text}", embeddings=HashingEmbeddings())
     assert await api(changed, "reindex", verify=True) == 2 * TURNS
     assert_each_vector_is_its_own(raw, changed)
-    for m in (memory, changed):
-        await m.aclose()
 
 
 async def test_reindex_and_verify_open_encrypted_messages_and_store_no_digest(
-    api: Api, redis_url: str, config: SessionMemConfig, raw: redis.Redis
+    api: Api, make_memory: MakeMemory, config: SessionMemConfig, raw: redis.Redis
 ) -> None:
     """reindex() (needed after the new default embed template) read stored messages without their
     user's key: on an encrypted memory it raised EncryptionError saying to pass encryption=, which
@@ -138,11 +127,9 @@ async def test_reindex_and_verify_open_encrypted_messages_and_store_no_digest(
     from tests.store.test_encryption import Vault
 
     vault = Vault()
-    plain = RedisSessionMemory(redis_url, config=config, encryption=ContentEncryption(vault))
+    plain = make_memory(encryption=ContentEncryption(vault))
     await api(plain.history("alice", "s"), "add_messages", [HumanMessage("my dog is Rex"), AIMessage("noted")])
-    memory = RedisSessionMemory(
-        redis_url, config=config, encryption=ContentEncryption(vault), embeddings=HashingEmbeddings(64)
-    )
+    memory = make_memory(encryption=ContentEncryption(vault), embeddings=HashingEmbeddings(64))
     with pytest.warns(UserWarning):  # MissingVectorsWarning: two messages to embed
         await api(memory, "setup")
     assert await api(memory, "reindex") == 2
@@ -152,6 +139,3 @@ async def test_reindex_and_verify_open_encrypted_messages_and_store_no_digest(
     retriever = memory.as_retriever(user_id="alice", search_type="similarity", k=1)
     docs = await api(retriever, "invoke", "my dog is Rex")
     assert [d.page_content for d in docs] == ["my dog is Rex"]
-    for m in (plain, memory):
-        m.close()
-        await m.aclose()

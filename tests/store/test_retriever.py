@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -26,6 +25,7 @@ from langchain_sessionmem import (
 from langchain_sessionmem._search import Scope, text_query, text_query_terms
 from langchain_sessionmem.errors import MissingVectorsWarning
 from langchain_sessionmem.testing import HashingEmbeddings
+from tests.conftest import MakeMemory
 from tests.store.conftest import Api
 from tests.store.test_isolation import TRICKY
 
@@ -91,12 +91,10 @@ class Failing(Embeddings):
 
 
 @pytest.fixture
-async def smemory(redis_url: str, config: SessionMemConfig) -> AsyncIterator[RedisSessionMemory]:
-    memory = RedisSessionMemory(redis_url, config=config, embeddings=Counting())
+async def smemory(make_memory: MakeMemory) -> RedisSessionMemory:
+    memory = make_memory(embeddings=Counting())
     await memory.asetup()
-    yield memory
-    memory.close()
-    await memory.aclose()
+    return memory
 
 
 async def _search(api: Api, retriever: RedisSessionHistoryRetriever, query: str, **kwargs: object) -> list[Document]:
@@ -245,11 +243,11 @@ async def test_tool_call_turns_are_stored_not_embedded(api: Api, smemory: RedisS
 
 
 async def test_a_failed_embedding_stores_the_batch_and_reindex_fills_it_in(
-    api: Api, redis_url: str, config: SessionMemConfig, caplog: pytest.LogCaptureFixture
+    api: Api, make_memory: MakeMemory, caplog: pytest.LogCaptureFixture
 ) -> None:
-    good = RedisSessionMemory(redis_url, config=config, embeddings=HashingEmbeddings())
+    good = make_memory(embeddings=HashingEmbeddings())
     await api(good, "setup")
-    broken = RedisSessionMemory(redis_url, config=config, embeddings=Failing())
+    broken = make_memory(embeddings=Failing())
     with caplog.at_level(logging.WARNING):
         await api(broken.history("u", "s"), "add_messages", chef_session()[:2])
     assert "marked pending" in caplog.text and "reindex" in caplog.text
@@ -262,35 +260,25 @@ async def test_a_failed_embedding_stores_the_batch_and_reindex_fills_it_in(
     assert done == 2 and progress[-1] == (2, 2)
     assert len(await _search(api, r, "avocado toast")) == 2
     assert await api(good, "reindex") == 0
-    for m in (good, broken):
-        m.close()
-        await m.aclose()
 
 
-async def test_a_new_embedding_model_is_detected_and_never_mixed(
-    api: Api, redis_url: str, config: SessionMemConfig
-) -> None:
-    old = RedisSessionMemory(redis_url, config=config, embeddings=HashingEmbeddings(256))
+async def test_a_new_embedding_model_is_detected_and_never_mixed(api: Api, make_memory: MakeMemory) -> None:
+    old = make_memory(embeddings=HashingEmbeddings(256))
     await api(old, "setup")
     await api(old.history("u", "s"), "add_messages", chef_session()[:4])
-    new = RedisSessionMemory(redis_url, config=config, embeddings=HashingEmbeddings(128))
+    new = make_memory(embeddings=HashingEmbeddings(128))
     with pytest.raises(IndexSchemaMismatchError, match="reindex"):
         await api(new, "setup")
     assert await api(new, "reindex") == 4
     await api(new, "setup")  # now consistent
     docs = await _search(api, new.as_retriever(user_id="u", k=4), "avocado toast")
     assert len(docs) == 4 and "avocado" in docs[0].page_content.lower()
-    for m in (old, new):
-        m.close()
-        await m.aclose()
 
 
 async def test_vectors_follow_clear_delete_and_ttl(
-    api: Api, redis_url: str, config: SessionMemConfig, raw: redis.Redis
+    api: Api, make_memory: MakeMemory, config: SessionMemConfig, raw: redis.Redis
 ) -> None:
-    memory = RedisSessionMemory(
-        redis_url, config=dataclasses.replace(config, ttl_seconds=1.0), embeddings=HashingEmbeddings()
-    )
+    memory = make_memory(ttl_seconds=1.0, embeddings=HashingEmbeddings())
     await api(memory, "setup")
     await api(memory.history("u", "a"), "add_messages", chef_session()[:2])
     await api(memory.history("u", "b"), "add_messages", chef_session()[:2])
@@ -304,8 +292,6 @@ async def test_vectors_follow_clear_delete_and_ttl(
     await asyncio.sleep(1.2)
     assert raw.keys(f"{prefix}*") == []
     assert await _search(api, memory.as_retriever(user_id="u"), "avocado") == []
-    memory.close()
-    await memory.aclose()
 
 
 async def test_retrieval_never_leaks_across_tricky_ids(api: Api, smemory: RedisSessionMemory) -> None:
@@ -357,17 +343,13 @@ async def test_questions_that_crash_redisearch_2_10_5_do_not(
         max_size=12,
     ).map(" ".join)
 )
-def test_fuzzed_query_text_keeps_the_server_alive(redis_url: str, config: SessionMemConfig, q: str) -> None:
-    memory = RedisSessionMemory(redis_url, config=config, embeddings=HashingEmbeddings())
-    memory.setup()
-    try:
-        memory.history("u", "s").add_messages([HumanMessage("the shoes Melanie got for running")])
-        for search_type in ("text", "hybrid"):
-            memory.as_retriever(user_id="u", k=2, search_type=search_type).invoke(q)
-        with redis.Redis.from_url(redis_url) as client:
-            assert client.ping()
-    finally:
-        memory.close()
+def test_fuzzed_query_text_keeps_the_server_alive(redis_url: str, make_memory: MakeMemory, q: str) -> None:
+    memory = make_memory(setup=True, embeddings=HashingEmbeddings())
+    memory.history("u", "s").add_messages([HumanMessage("the shoes Melanie got for running")])
+    for search_type in ("text", "hybrid"):
+        memory.as_retriever(user_id="u", k=2, search_type=search_type).invoke(q)
+    with redis.Redis.from_url(redis_url) as client:
+        assert client.ping()
 
 
 def test_the_hazard_is_real_and_our_queries_avoid_it(start_server: Callable[..., str]) -> None:
@@ -397,30 +379,28 @@ def test_the_hazard_is_real_and_our_queries_avoid_it(start_server: Callable[...,
     [("FLOAT32", "FLAT", 4), ("FLOAT16", "FLAT", 2), ("FLOAT32", "HNSW", 4), ("FLOAT16", "HNSW", 2)],
 )
 async def test_vector_layouts(
-    api: Api, redis_url: str, config: SessionMemConfig, raw: redis.Redis, dtype: str, algorithm: str, width: int
+    api: Api, make_memory: MakeMemory, raw: redis.Redis, dtype: str, algorithm: str, width: int
 ) -> None:
-    cfg = dataclasses.replace(config, vector_dtype=dtype, vector_algorithm=algorithm, vector_dims=64)
-    memory = RedisSessionMemory(redis_url, config=cfg, embeddings=HashingEmbeddings(64))
+    memory = make_memory(
+        vector_dtype=dtype, vector_algorithm=algorithm, vector_dims=64, embeddings=HashingEmbeddings(64)
+    )
     await api(memory, "setup")
     await _add(api, memory, "u", "s", chef_session())
     docs = await _search(api, memory.as_retriever(user_id="u", k=2), "the avocado one")
     assert "avocado" in docs[0].page_content.lower()
-    blob = raw.hget(raw.keys(f"{cfg.key_prefix}v:*")[0], "v")
+    blob = raw.hget(raw.keys(f"{memory.config.key_prefix}v:*")[0], "v")
     assert blob is not None and len(blob) == 64 * width
-    memory.close()
-    await memory.aclose()
 
 
-async def test_vectors_of_another_model_never_answer_even_when_nearest(
-    api: Api, redis_url: str, config: SessionMemConfig
-) -> None:
+async def test_vectors_of_another_model_never_answer_even_when_nearest(api: Api, make_memory: MakeMemory) -> None:
     """Two embedding setups with vectors of one size share the index (another template, the same
     dimensions): a search sees only its own model's vectors, even where the other's are nearer."""
-    old = RedisSessionMemory(redis_url, config=config, embeddings=HashingEmbeddings(256))
+    old = make_memory(embeddings=HashingEmbeddings(256))
     await api(old, "setup")
     await api(old.history("u", "old"), "add_messages", [HumanMessage(f"avocado toast {i}") for i in range(6)])
-    templated = dataclasses.replace(config, embed_template="remember this note about cooking please: {text}")
-    new = RedisSessionMemory(redis_url, config=templated, embeddings=HashingEmbeddings(256))
+    new = make_memory(
+        embed_template="remember this note about cooking please: {text}", embeddings=HashingEmbeddings(256)
+    )
     with pytest.warns(MissingVectorsWarning, match="reindex"):  # the old vectors are not this model's
         await api(new, "setup")
     await api(new.history("u", "new"), "add_messages", [HumanMessage("avocado toast, the new one")])
@@ -432,6 +412,3 @@ async def test_vectors_of_another_model_never_answer_even_when_nearest(
             assert [d.page_content for d in docs] == ["avocado toast, the new one"]
         else:  # text search still finds every message; the vector half adds the new model's only
             assert "avocado toast, the new one" in [d.page_content for d in docs]
-    for m in (old, new):
-        m.close()
-        await m.aclose()

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage
 from langchain_tests.integration_tests import RetrieversIntegrationTests
 
-from langchain_sessionmem import RedisSessionHistoryRetriever, RedisSessionMemory, SessionMemConfig
+from langchain_sessionmem import RedisSessionHistoryRetriever
 from langchain_sessionmem.testing import HashingEmbeddings
+from tests.conftest import MakeMemory
 
 
 class TestRedisSessionHistoryRetrieverStandard(RetrieversIntegrationTests):
     @pytest.fixture(autouse=True)
-    def _seeded(self, redis_url: str, config: SessionMemConfig) -> Iterator[None]:
-        memory = RedisSessionMemory(redis_url, config=config, embeddings=HashingEmbeddings())
-        memory.setup()
+    def _seeded(self, make_memory: MakeMemory) -> None:
+        memory = make_memory(setup=True, embeddings=HashingEmbeddings())
         memory.history("std-user", "s").add_messages(
             [
                 HumanMessage("Give me an avocado toast recipe."),
@@ -28,8 +26,6 @@ class TestRedisSessionHistoryRetrieverStandard(RetrieversIntegrationTests):
             ]
         )
         self._memory = memory
-        yield
-        memory.close()
 
     @property
     def retriever_constructor(self) -> type[RedisSessionHistoryRetriever]:

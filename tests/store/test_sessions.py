@@ -3,15 +3,18 @@ cursor pagination by last activity."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import datetime, timezone
 from typing import Any
 
 import pytest
+import redis
 from langchain_core.messages import AIMessage, HumanMessage
 
 from langchain_sessionmem import ConfigError, IdCollisionError, RedisSessionMemory, SessionInfo, SessionPage
 from langchain_sessionmem._keys import SessionKeys
+from tests.conftest import MakeMemory
 from tests.store.conftest import Api
 
 
@@ -71,23 +74,30 @@ async def test_update_session_sets_title_and_metadata_without_touching_history(
     ],
 )
 async def test_bad_session_updates_are_refused_and_change_nothing(
-    api: Api, redis_url: str, config: Any, kwargs: dict[str, Any], match: str
+    api: Api, make_memory: MakeMemory, kwargs: dict[str, Any], match: str
 ) -> None:
-    from dataclasses import replace
-
-    memory = RedisSessionMemory(redis_url, config=replace(config, max_message_bytes=4096))
+    memory = make_memory(max_message_bytes=4096)
     await api(memory, "update_session", "u", "s", title="kept", metadata={"k": 1})
     with pytest.raises(ConfigError, match=match):
         await api(memory, "update_session", "u", "s", **kwargs)
     info = await api(memory, "get_session", "u", "s")
     assert (info.title, info.metadata) == ("kept", {"k": 1})
-    memory.close()
-    await memory.aclose()
 
 
-async def test_list_sessions_pages_by_last_activity(api: Api, amemory: RedisSessionMemory) -> None:
+def server_ms(raw: redis.Redis) -> int:
+    """The server's clock, which the scripts stamp activity with, in milliseconds."""
+    seconds, micros = raw.time()
+    return int(seconds) * 1000 + int(micros) // 1000
+
+
+async def test_list_sessions_pages_by_last_activity(api: Api, amemory: RedisSessionMemory, raw: redis.Redis) -> None:
     for i in range(23):
         await api(amemory.history("u", f"s{i:02d}"), "add_messages", [HumanMessage(f"m{i}")])
+    # The server stamps activity in milliseconds, and sessions active in one millisecond tie (their
+    # order is then the digest's): s05 must come back active in a later millisecond than all of them.
+    latest = max(s.last_active for s in await api(amemory, "list_sessions", "u"))
+    while server_ms(raw) <= round(latest.timestamp() * 1000):
+        await asyncio.sleep(0.001)
     await api(amemory.history("u", "s05"), "add_messages", [AIMessage("active again")])
     everything = await api(amemory, "list_sessions", "u")
     assert isinstance(everything, SessionPage) and everything.next_cursor is None
@@ -151,13 +161,10 @@ def test_listing_another_users_sessions_under_a_colliding_digest_is_refused(memo
         memory.list_sessions("u")
 
 
-def test_updating_a_new_session_with_a_ttl_expires_it(redis_url: str, config: Any) -> None:
-    from dataclasses import replace
-
-    memory = RedisSessionMemory(redis_url, config=replace(config, ttl_seconds=0.3))
+def test_updating_a_new_session_with_a_ttl_expires_it(make_memory: MakeMemory) -> None:
+    memory = make_memory(ttl_seconds=0.3)
     memory.update_session("u", "s", title="soon gone", metadata={"a": 1})
     assert memory.get_session("u", "s") is not None
     time.sleep(0.6)
     assert memory.get_session("u", "s") is None
     assert memory.list_sessions("u") == []
-    memory.close()

@@ -5,7 +5,6 @@ like the same reply invoked."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 
 import pytest
 import redis
@@ -17,6 +16,7 @@ from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
 from langchain_sessionmem import RedisSessionMemory, SessionMemConfig
 from langchain_sessionmem.cli import cli
 from langchain_sessionmem.testing import HashingEmbeddings
+from tests.conftest import MakeMemory
 
 from .conftest import wait_indexed
 
@@ -28,11 +28,8 @@ def model() -> GenericFakeChatModel:
 
 
 @pytest.fixture
-async def memory(redis_url: str, config: SessionMemConfig) -> AsyncIterator[RedisSessionMemory]:
-    mem = RedisSessionMemory(redis_url, config=config, embeddings=HashingEmbeddings())
-    mem.setup()
-    yield mem
-    await mem.aclose()  # the sync and the async clients
+def memory(make_memory: MakeMemory) -> RedisSessionMemory:
+    return make_memory(setup=True, embeddings=HashingEmbeddings())
 
 
 def chain(memory: RedisSessionMemory):  # type: ignore[no-untyped-def]

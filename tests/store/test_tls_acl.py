@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import time
 from collections.abc import Callable, Iterator
@@ -37,7 +38,7 @@ from langchain_sessionmem import (
 )
 from langchain_sessionmem.cli import cli
 from langchain_sessionmem.testing import HashingEmbeddings
-from tests.conftest import ROOT
+from tests.conftest import ROOT, MakeMemory
 from tests.store._servers import Certs, RedisProcess, make_certs
 from tests.store.conftest import Api
 
@@ -98,94 +99,87 @@ Make = Callable[..., RedisSessionMemory]
 async def exercise(api: Api, make: Make, *, index_admin: bool = True) -> None:
     """The public operations of RedisSessionMemory, its histories and its retriever (every kind of
     Redis command and script the package sends), checked. ``make(embeddings=...)`` builds a memory
-    on the server under test."""
+    on the server under test (with ``make_memory``, which closes it)."""
     memory = make(embeddings=HashingEmbeddings(64))
     plain = make(embeddings=None)  # writes messages without vectors, for reindex()
-    try:
-        user = "alice@example.com"
+    user = "alice@example.com"
+    await api(memory, "setup")
+    await api(memory, "setup")  # idempotent: verifies the existing indexes
+    history = memory.history(user, "breakfast")
+    msgs = [SystemMessage("You are a chef."), *_turns(20, "breakfast")]
+    await api(history, "add_messages", msgs[:9])
+    await api(history, "add_messages", msgs[9:])
+    await api(memory.history(user, "dinner"), "add_messages", _turns(4, "dinner"))
+    assert await api(history, "messages") == msgs
+    assert await api(history, "get_recent", 3) == msgs[-3:]
+    assert await api(history, "__len__") == len(msgs)
+    assert await api(history, "token_count") == memory.count_tokens(msgs)
+    expected = trim_messages(
+        msgs,
+        max_tokens=60,
+        strategy="last",
+        include_system=True,
+        start_on="human",
+        token_counter=memory.count_tokens,
+    )
+    assert await api(history, "get_window", 60) == expected and 2 < len(expected) < len(msgs)
+
+    await api(memory, "set_instructions", user, "Answer in French.")
+    await api(memory, "set_instructions", user, "Be brief.", session_id="breakfast")
+    assert await api(memory, "get_instructions", user, "breakfast") == "Be brief."
+    assert await api(memory, "get_instructions", user) == "Answer in French."
+    await api(memory, "clear_instructions", user, session_id="breakfast")
+    await api(memory, "update_session", user, "breakfast", title="Breakfast", metadata={"pinned": True})
+    info = await api(memory, "get_session", user, "breakfast")
+    assert (info.title, info.metadata, info.message_count) == ("Breakfast", {"pinned": True}, len(msgs))
+    page = await api(memory, "list_sessions", user, limit=1)
+    rest = await api(memory, "list_sessions", user, limit=1, cursor=page.next_cursor)
+    assert {s.session_id for s in [*page, *rest]} == {"breakfast", "dinner"} and rest.next_cursor is None
+
+    summary = "They talked about breakfast."
+    assert await api(history, "summarize", FakeListChatModel(responses=[summary]), keep_last=4) == summary
+    context = await api(history, "get_context", 400)
+    assert context[0].content == "Answer in French." and summary in context[1].content
+
+    for search_type in ("similarity", "text", "hybrid"):
+        retriever = memory.as_retriever(k=2, search_type=search_type, neighbors=1, exclude_recent=2)
+        config = {"configurable": {"user_id": user, "session_id": "breakfast"}}
+        docs = await api(retriever, "invoke", "the avocado toast recipe", config=config)
+        assert any("avocado toast" in d.page_content for d in docs if d.metadata["match"] == "seed"), search_type
+    fallback = memory.as_retriever(k=2, distance_threshold=1e-9, fallback=True)
+    docs = await api(fallback, "invoke", "zzz", user_id=user, session_id="breakfast")
+    assert [d.metadata["match"] for d in docs] == ["recent", "recent"]
+
+    await api(plain.history(user, "lunch"), "add_messages", _turns(4, "lunch"))
+    assert await api(memory, "reindex") == 4
+
+    assert await api(memory, "list_users") == [user]
+    dump = io.StringIO()
+    stats = await api(memory, "export_jsonl", dump, user_id=user)
+    assert (stats.sessions, stats.messages) == (3, len(msgs) + 8)
+    await api(memory, "import_jsonl", io.StringIO(dump.getvalue()), if_exists="replace")
+    await api(memory, "import_jsonl", io.StringIO(dump.getvalue()), if_exists="skip")
+    copy = dump.getvalue().replace(user, "bob@example.com")
+    await api(memory, "import_jsonl", io.StringIO(copy))  # if_exists="error": checks every session first
+    assert await api(memory.history("bob@example.com", "breakfast"), "messages") == msgs
+    assert await api(history, "messages") == msgs
+
+    # Encryption at rest: sealing the user's stored data (JSON.DEL among the script's commands).
+    ring = KeyRing("k1", {"k1": bytes(range(32))})
+    sealed = make(embeddings=HashingEmbeddings(64), encryption=ContentEncryption(lambda _user: ring))
+    assert await api(sealed, "rotate_encryption", user) == len(msgs) + 8 + 1  # 3 sessions + the summary
+    assert await api(sealed.history(user, "breakfast"), "messages") == msgs
+
+    await api(history, "clear")
+    assert await api(history, "messages") == []
+    assert await api(memory, "delete_session", user, "dinner") == 4
+    if index_admin:
+        await api(memory, "drop_indexes")
         await api(memory, "setup")
-        await api(memory, "setup")  # idempotent: verifies the existing indexes
-        history = memory.history(user, "breakfast")
-        msgs = [SystemMessage("You are a chef."), *_turns(20, "breakfast")]
-        await api(history, "add_messages", msgs[:9])
-        await api(history, "add_messages", msgs[9:])
-        await api(memory.history(user, "dinner"), "add_messages", _turns(4, "dinner"))
-        assert await api(history, "messages") == msgs
-        assert await api(history, "get_recent", 3) == msgs[-3:]
-        assert await api(history, "__len__") == len(msgs)
-        assert await api(history, "token_count") == memory.count_tokens(msgs)
-        expected = trim_messages(
-            msgs,
-            max_tokens=60,
-            strategy="last",
-            include_system=True,
-            start_on="human",
-            token_counter=memory.count_tokens,
-        )
-        assert await api(history, "get_window", 60) == expected and 2 < len(expected) < len(msgs)
-
-        await api(memory, "set_instructions", user, "Answer in French.")
-        await api(memory, "set_instructions", user, "Be brief.", session_id="breakfast")
-        assert await api(memory, "get_instructions", user, "breakfast") == "Be brief."
-        assert await api(memory, "get_instructions", user) == "Answer in French."
-        await api(memory, "clear_instructions", user, session_id="breakfast")
-        await api(memory, "update_session", user, "breakfast", title="Breakfast", metadata={"pinned": True})
-        info = await api(memory, "get_session", user, "breakfast")
-        assert (info.title, info.metadata, info.message_count) == ("Breakfast", {"pinned": True}, len(msgs))
-        page = await api(memory, "list_sessions", user, limit=1)
-        rest = await api(memory, "list_sessions", user, limit=1, cursor=page.next_cursor)
-        assert {s.session_id for s in [*page, *rest]} == {"breakfast", "dinner"} and rest.next_cursor is None
-
-        summary = "They talked about breakfast."
-        assert await api(history, "summarize", FakeListChatModel(responses=[summary]), keep_last=4) == summary
-        context = await api(history, "get_context", 400)
-        assert context[0].content == "Answer in French." and summary in context[1].content
-
-        for search_type in ("similarity", "text", "hybrid"):
-            retriever = memory.as_retriever(k=2, search_type=search_type, neighbors=1, exclude_recent=2)
-            config = {"configurable": {"user_id": user, "session_id": "breakfast"}}
-            docs = await api(retriever, "invoke", "the avocado toast recipe", config=config)
-            assert any("avocado toast" in d.page_content for d in docs if d.metadata["match"] == "seed"), search_type
-        fallback = memory.as_retriever(k=2, distance_threshold=1e-9, fallback=True)
-        docs = await api(fallback, "invoke", "zzz", user_id=user, session_id="breakfast")
-        assert [d.metadata["match"] for d in docs] == ["recent", "recent"]
-
-        await api(plain.history(user, "lunch"), "add_messages", _turns(4, "lunch"))
-        assert await api(memory, "reindex") == 4
-
-        assert await api(memory, "list_users") == [user]
-        dump = io.StringIO()
-        stats = await api(memory, "export_jsonl", dump, user_id=user)
-        assert (stats.sessions, stats.messages) == (3, len(msgs) + 8)
-        await api(memory, "import_jsonl", io.StringIO(dump.getvalue()), if_exists="replace")
-        await api(memory, "import_jsonl", io.StringIO(dump.getvalue()), if_exists="skip")
-        copy = dump.getvalue().replace(user, "bob@example.com")
-        await api(memory, "import_jsonl", io.StringIO(copy))  # if_exists="error": checks every session first
-        assert await api(memory.history("bob@example.com", "breakfast"), "messages") == msgs
-        assert await api(history, "messages") == msgs
-
-        # Encryption at rest: sealing the user's stored data (JSON.DEL among the script's commands).
-        ring = KeyRing("k1", {"k1": bytes(range(32))})
-        sealed = make(embeddings=HashingEmbeddings(64), encryption=ContentEncryption(lambda _user: ring))
-        assert await api(sealed, "rotate_encryption", user) == len(msgs) + 8 + 1  # 3 sessions + the summary
-        assert await api(sealed.history(user, "breakfast"), "messages") == msgs
-        sealed.close()
-        await sealed.aclose()
-
-        await api(history, "clear")
-        assert await api(history, "messages") == []
-        assert await api(memory, "delete_session", user, "dinner") == 4
-        if index_admin:
-            await api(memory, "drop_indexes")
-            await api(memory, "setup")
-        assert await api(memory, "delete_user", user) == 4  # the reindexed lunch session
-        assert await api(memory, "delete_user", "bob@example.com") == len(msgs) + 8
-        assert await api(memory, "list_sessions", user) == []
-        assert await api(memory, "list_users") == []
-    finally:
-        for m in (memory, plain):
-            m.close()
-            await m.aclose()
+    assert await api(memory, "delete_user", user) == 4  # the reindexed lunch session
+    assert await api(memory, "delete_user", "bob@example.com") == len(msgs) + 8
+    assert await api(memory, "list_sessions", user) == []
+    assert await api(memory, "list_users") == []
 
 
 # -- TLS ----------------------------------------------------------------------------------------------
@@ -228,18 +222,18 @@ def _tls_kwargs(server: RedisProcess) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("how", ["url", "clients"])
-async def test_every_operation_over_tls(api: Api, tls: RedisProcess, how: str) -> None:
+async def test_every_operation_over_tls(api: Api, tls: RedisProcess, make_memory: MakeMemory, how: str) -> None:
     """``url``: a rediss:// URL with the CA and the client certificate in its query, as the
     least-privileged user. ``clients``: TLS clients built by the caller and passed in."""
     made: list[RedisSessionMemory] = []
 
     def make(embeddings: Any, **kw: Any) -> RedisSessionMemory:
         if how == "url":
-            memory = RedisSessionMemory(tls.url(APP, PASSWORD), config=CONFIG, embeddings=embeddings, **kw)
+            memory = make_memory(tls.url(APP, PASSWORD), config=CONFIG, embeddings=embeddings, **kw)
             assert repr(memory).startswith("RedisSessionMemory('rediss://sessionmem:***@127.0.0.1:")
         else:
             tkw = _tls_kwargs(tls)
-            memory = RedisSessionMemory(
+            memory = make_memory(
                 client=redis.Redis(**tkw), async_client=aredis.Redis(**tkw), config=CONFIG, embeddings=embeddings, **kw
             )
             assert repr(memory).startswith(f"RedisSessionMemory('rediss://127.0.0.1:{tls.port}/0'")
@@ -261,12 +255,10 @@ async def test_every_operation_over_tls(api: Api, tls: RedisProcess, how: str) -
                 await memory._backend.async_client.aclose()
 
 
-def test_the_cli_over_tls(tls: RedisProcess) -> None:
+def test_the_cli_over_tls(tls: RedisProcess, make_memory: MakeMemory) -> None:
     url = tls.url(APP, PASSWORD)
-    memory = RedisSessionMemory(url)
-    memory.setup()
+    memory = make_memory(url, config=SessionMemConfig(), setup=True)  # the CLI's default prefix
     memory.history("alice", "trip").add_messages([HumanMessage("Plan three days in Rome."), AIMessage("Sure.")])
-    memory.close()
     for args, shown in ((["users"], "alice"), (["stats"], "messages"), (["delete-user", "alice", "--yes"], "deleted")):
         result = CliRunner().invoke(cli, ["--url", url, *args])
         assert result.exit_code == 0 and shown in result.output, (args, result.output)
@@ -281,7 +273,7 @@ def test_the_cli_over_tls(tls: RedisProcess) -> None:
     ],
 )
 async def test_a_wrong_client_fails_at_once_with_redis_unavailable(
-    api: Api, tls: RedisProcess, case: str, error: str
+    api: Api, tls: RedisProcess, make_memory: MakeMemory, case: str, error: str
 ) -> None:
     assert tls.certs is not None
     url = {
@@ -289,17 +281,13 @@ async def test_a_wrong_client_fails_at_once_with_redis_unavailable(
         "client that does not trust the server's CA": tls.url(ssl_ca_certs=str(tls.certs.other_ca)),
         "client without a certificate": tls.url(ssl_certfile="", ssl_keyfile=""),
     }[case]
-    memory = RedisSessionMemory(url, config=CONFIG)
-    try:
-        for call in [(memory, "setup"), (memory.history("u", "s"), "add_messages", [HumanMessage("x")])]:
-            start = time.monotonic()
-            with pytest.raises(RedisUnavailableError, match=error) as info:
-                await api(*call)
-            assert time.monotonic() - start < 5, f"{case}: took {time.monotonic() - start:.1f} s to fail"
-            assert f"127.0.0.1:{tls.port}" in str(info.value)
-    finally:
-        memory.close()
-        await memory.aclose()
+    memory = make_memory(url, config=CONFIG)
+    for call in [(memory, "setup"), (memory.history("u", "s"), "add_messages", [HumanMessage("x")])]:
+        start = time.monotonic()
+        with pytest.raises(RedisUnavailableError, match=error) as info:
+            await api(*call)
+        assert time.monotonic() - start < 5, f"{case}: took {time.monotonic() - start:.1f} s to fail"
+        assert f"127.0.0.1:{tls.port}" in str(info.value)
 
 
 # -- ACL ----------------------------------------------------------------------------------------------
@@ -320,27 +308,23 @@ def acl(acl_server: RedisProcess) -> RedisProcess:
     return acl_server
 
 
-def _memory_as(server: RedisProcess, user: str, **query: str) -> Make:
-    def make(embeddings: Any, **kw: Any) -> RedisSessionMemory:
-        return RedisSessionMemory(server.url(user, PASSWORD, **query), config=CONFIG, embeddings=embeddings, **kw)
-
-    return make
+def _memory_as(make_memory: MakeMemory, server: RedisProcess, user: str, **query: str) -> Make:
+    return functools.partial(make_memory, server.url(user, PASSWORD, **query), config=CONFIG)
 
 
 @pytest.mark.parametrize("protocol", ["3", "2"])  # redis-py 8 speaks RESP3 (HELLO 3 AUTH) unless told otherwise
-async def test_the_documented_rules_are_enough_for_every_operation(api: Api, acl: RedisProcess, protocol: str) -> None:
-    await exercise(api, _memory_as(acl, APP, protocol=protocol))
+async def test_the_documented_rules_are_enough_for_every_operation(
+    api: Api, acl: RedisProcess, make_memory: MakeMemory, protocol: str
+) -> None:
+    await exercise(api, _memory_as(make_memory, acl, APP, protocol=protocol))
     with acl.admin() as admin:
         assert acl_denials(admin) == [], "a command the package sends is missing from docs/acl.txt"
         assert admin.dbsize() == 0
 
 
-def test_the_cli_works_with_the_documented_rules(acl: RedisProcess) -> None:
-    make = _memory_as(acl, APP)
-    memory = make(embeddings=None)
-    memory.setup()
+def test_the_cli_works_with_the_documented_rules(acl: RedisProcess, make_memory: MakeMemory) -> None:
+    memory = _memory_as(make_memory, acl, APP)(setup=True)
     memory.history("alice", "trip").add_messages([HumanMessage("Plan three days in Rome."), AIMessage("Sure.")])
-    memory.close()
     url = acl.url(APP, PASSWORD)
     for args in (["users"], ["sessions", "alice"], ["show", "alice", "trip", "--context"], ["stats"],
                  ["export", "--user", "alice", "-o", "-"], ["delete-user", "alice", "--yes"]):  # fmt: skip
@@ -351,22 +335,21 @@ def test_the_cli_works_with_the_documented_rules(acl: RedisProcess) -> None:
         assert admin.dbsize() == 0
 
 
-async def test_a_runtime_user_without_index_management_uses_existing_indexes(api: Api, acl: RedisProcess) -> None:
+async def test_a_runtime_user_without_index_management_uses_existing_indexes(
+    api: Api, acl: RedisProcess, make_memory: MakeMemory
+) -> None:
     """The split README recommends: setup() once as a user with the full rules, then run the
     application as a user without FT.CREATE / FT.DROPINDEX (which can then create no index over
     keys it may not read, see test_an_index_over_other_keys_cannot_expose_them)."""
-    admin_memory = _memory_as(acl, APP)(embeddings=HashingEmbeddings(64))
+    admin_memory = _memory_as(make_memory, acl, APP)(embeddings=HashingEmbeddings(64))
     await api(admin_memory, "setup")
-    await exercise(api, _memory_as(acl, RUNTIME), index_admin=False)
-    runtime = _memory_as(acl, RUNTIME)(embeddings=HashingEmbeddings(64))
+    await exercise(api, _memory_as(make_memory, acl, RUNTIME), index_admin=False)
+    runtime = _memory_as(make_memory, acl, RUNTIME)(embeddings=HashingEmbeddings(64))
     with pytest.raises(RedisCommandError, match="no permissions to run the 'FT.DROPINDEX' command"):
         await api(runtime, "drop_indexes")
     await api(admin_memory, "drop_indexes")
     with pytest.raises(RedisCommandError, match="no permissions to run the 'FT.CREATE' command"):
         await api(runtime, "setup")
-    for m in (admin_memory, runtime):
-        m.close()
-        await m.aclose()
     with acl.admin() as admin:
         assert [d.split(" (")[0] for d in acl_denials(admin)] == ["command FT.CREATE", "command FT.DROPINDEX"]
 
@@ -427,24 +410,20 @@ def test_the_documented_rules_refuse_everything_else(other_app: redis.Redis, com
 
 
 async def test_the_package_configured_outside_the_rules_is_refused_and_changes_nothing(
-    api: Api, acl: RedisProcess, other_app: redis.Redis
+    api: Api, acl: RedisProcess, other_app: redis.Redis, make_memory: MakeMemory
 ) -> None:
     for cfg in (
         SessionMemConfig(key_prefix="other:", index_name="other:idx"),  # another app's prefix and index
         SessionMemConfig(index_name="idx-outside-the-prefix"),  # keys allowed, index name not
     ):
-        memory = RedisSessionMemory(acl.url(APP, PASSWORD), config=cfg)
-        try:
+        memory = make_memory(acl.url(APP, PASSWORD), config=cfg)
+        with pytest.raises(RedisCommandError, match="(?i)no permissions"):
+            await api(memory, "setup")
+        if cfg.key_prefix == "other:":
             with pytest.raises(RedisCommandError, match="(?i)no permissions"):
-                await api(memory, "setup")
-            if cfg.key_prefix == "other:":
-                with pytest.raises(RedisCommandError, match="(?i)no permissions"):
-                    await api(memory.history("u", "s"), "add_messages", [HumanMessage("x")])
-                with pytest.raises(RedisCommandError, match="(?i)no permissions"):
-                    await api(memory, "delete_user", "u")
-        finally:
-            memory.close()
-            await memory.aclose()
+                await api(memory.history("u", "s"), "add_messages", [HumanMessage("x")])
+            with pytest.raises(RedisCommandError, match="(?i)no permissions"):
+                await api(memory, "delete_user", "u")
     with acl.admin() as admin:
         assert sorted(admin.keys("*")) == [b"other:h", b"other:j", b"other:str"]
 
@@ -500,7 +479,9 @@ def test_an_index_over_other_keys_cannot_expose_them(other_app: redis.Redis) -> 
     assert leaked is None, f"the user with the full rules indexed and read another app's hash: {leaked!r}"
 
 
-async def test_the_documented_rules_can_migrate_an_index_of_the_previous_schema(api: Api, acl: RedisProcess) -> None:
+async def test_the_documented_rules_can_migrate_an_index_of_the_previous_schema(
+    api: Api, acl: RedisProcess, make_memory: MakeMemory
+) -> None:
     """setup() adds the ``ctx`` field to a message index of the previous schema with FT.ALTER: a user
     with the documented (index-managing) rules must be allowed to run it."""
     from langchain_sessionmem._search import MESSAGE_SCHEMA
@@ -510,10 +491,7 @@ async def test_the_documented_rules_can_migrate_an_index_of_the_previous_schema(
         old += [path, "AS", name, kind, *flags]
     with acl.admin() as admin:
         admin.execute_command(*old)
-    memory = _memory_as(acl, APP)(embeddings=None)
-    await api(memory, "setup")
-    memory.close()
-    await memory.aclose()
+    await api(_memory_as(make_memory, acl, APP)(), "setup")
     with acl.admin() as admin:
         assert acl_denials(admin) == []
         fields = admin.execute_command("FT.INFO", f"{PREFIX}idx")

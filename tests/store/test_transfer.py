@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,21 +18,17 @@ from langchain_sessionmem import (
     TransferStats,
 )
 from langchain_sessionmem.testing import HashingEmbeddings
-from tests.conftest import drop_prefix
+from tests.conftest import MakeMemory
 from tests.messages import every_kind
 from tests.store.conftest import Api
 
 
 @pytest.fixture
-async def target(redis_url: str, config: SessionMemConfig) -> Iterator[RedisSessionMemory]:
-    """A second memory, under its own prefix, to import into."""
-    cfg = replace(config, key_prefix=config.key_prefix + "dst:", index_name=config.index_name + "-dst")
-    mem = RedisSessionMemory(redis_url, config=cfg)
+async def target(make_memory: MakeMemory, config: SessionMemConfig) -> RedisSessionMemory:
+    """A second memory, under a prefix of its own within the test's (removed with it), to import into."""
+    mem = make_memory(key_prefix=config.key_prefix + "dst:", index_name=config.index_name + "-dst")
     await mem.asetup()
-    yield mem
-    mem.close()
-    await mem.aclose()
-    drop_prefix(redis_url, cfg.key_prefix)
+    return mem
 
 
 def _turns(n: int, tag: str) -> list[BaseMessage]:
@@ -169,25 +163,21 @@ async def test_a_bad_file_imports_nothing(
 
 
 async def test_import_embeds_on_the_way_in_and_reports_progress(
-    api: Api, amemory: RedisSessionMemory, redis_url: str, config: SessionMemConfig
+    api: Api, amemory: RedisSessionMemory, make_memory: MakeMemory, config: SessionMemConfig
 ) -> None:
     await api(amemory.history("u", "s"), "add_messages", _turns(30, "avocado toast"))
     dump = io.StringIO()
     await api(amemory, "export_jsonl", dump)
-    cfg = replace(config, key_prefix=config.key_prefix + "emb:", index_name=config.index_name + "-emb")
-    memory = RedisSessionMemory(redis_url, config=cfg, embeddings=HashingEmbeddings())
-    try:
-        await api(memory, "setup")
-        seen: list[tuple[int, int]] = []
-        dump.seek(0)
-        await api(memory, "import_jsonl", dump, batch_size=7, progress=lambda d, t: seen.append((d, t)))
-        assert seen[-1] == (30, 30) and [d for d, _ in seen] == sorted(d for d, _ in seen) and len(seen) >= 4
-        docs = await api(memory.as_retriever(user_id="u", k=3), "invoke", "avocado toast q12")
-        assert docs and docs[0].page_content == "avocado toast q12"
-    finally:
-        memory.close()
-        await memory.aclose()
-        drop_prefix(redis_url, cfg.key_prefix)
+    memory = make_memory(
+        key_prefix=config.key_prefix + "emb:", index_name=config.index_name + "-emb", embeddings=HashingEmbeddings()
+    )
+    await api(memory, "setup")
+    seen: list[tuple[int, int]] = []
+    dump.seek(0)
+    await api(memory, "import_jsonl", dump, batch_size=7, progress=lambda d, t: seen.append((d, t)))
+    assert seen[-1] == (30, 30) and [d for d, _ in seen] == sorted(d for d, _ in seen) and len(seen) >= 4
+    docs = await api(memory.as_retriever(user_id="u", k=3), "invoke", "avocado toast q12")
+    assert docs and docs[0].page_content == "avocado toast q12"
 
 
 def test_export_streams_a_pipe_and_import_reads_one(memory: RedisSessionMemory, target: RedisSessionMemory) -> None:
@@ -246,12 +236,12 @@ async def test_a_conflict_late_in_a_file_imports_nothing(
     assert await api(target.history("z-user", "last"), "messages") == _turns(1, "mine")
 
 
-def test_list_users_treats_glob_characters_in_the_prefix_literally(redis_url: str, config: SessionMemConfig) -> None:
-    star = RedisSessionMemory(redis_url, config=replace(config, key_prefix=config.key_prefix + "a*[x]:"))
-    plain = RedisSessionMemory(redis_url, config=replace(config, key_prefix=config.key_prefix + "abx:"))
+def test_list_users_treats_glob_characters_in_the_prefix_literally(
+    make_memory: MakeMemory, config: SessionMemConfig
+) -> None:
+    star = make_memory(key_prefix=config.key_prefix + "a*[x]:")
+    plain = make_memory(key_prefix=config.key_prefix + "abx:")
     star.history("mine", "s").add_messages(_turns(1, "m"))
     plain.history("theirs", "s").add_messages(_turns(1, "t"))
     assert star.list_users() == ["mine"]
     assert plain.list_users() == ["theirs"]
-    star.close()
-    plain.close()

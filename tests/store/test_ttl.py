@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 
 import redis
 from langchain_core.messages import HumanMessage
 
-from langchain_sessionmem import RedisSessionMemory, SessionMemConfig
+from langchain_sessionmem import RedisSessionMemory
+from tests.conftest import MakeMemory
 from tests.store.conftest import Api
 
 
@@ -17,10 +17,10 @@ def _expiry_times(raw: redis.Redis, prefix: str, uh: str) -> set[int]:
 
 
 async def test_idle_session_expires_whole_and_activity_slides_it(
-    api: Api, redis_url: str, config: SessionMemConfig, raw: redis.Redis
+    api: Api, make_memory: MakeMemory, raw: redis.Redis
 ) -> None:
-    cfg = dataclasses.replace(config, ttl_seconds=1.0)
-    memory = RedisSessionMemory(redis_url, config=cfg)
+    memory = make_memory(ttl_seconds=1.0)
+    cfg = memory.config
     history = memory.history("u", "s")
     uh = history._keys.user.uh
     await api(history, "add_messages", [HumanMessage("one"), HumanMessage("two")])
@@ -42,8 +42,6 @@ async def test_idle_session_expires_whole_and_activity_slides_it(
     # a session created again after expiry starts fresh
     await api(history, "add_messages", [HumanMessage("new life")])
     assert await api(history, "messages") == [HumanMessage("new life")]
-    memory.close()
-    await memory.aclose()
 
 
 async def test_sessions_without_ttl_do_not_expire(api: Api, amemory: RedisSessionMemory, raw: redis.Redis) -> None:
@@ -52,9 +50,8 @@ async def test_sessions_without_ttl_do_not_expire(api: Api, amemory: RedisSessio
     assert {raw.pttl(k) for k in raw.keys(f"{amemory.config.key_prefix}*")} == {-1}
 
 
-async def test_message_age_limit_drops_old_messages_only(api: Api, redis_url: str, config: SessionMemConfig) -> None:
-    cfg = dataclasses.replace(config, message_max_age_seconds=1.0)
-    memory = RedisSessionMemory(redis_url, config=cfg)
+async def test_message_age_limit_drops_old_messages_only(api: Api, make_memory: MakeMemory) -> None:
+    memory = make_memory(message_max_age_seconds=1.0)
     history = memory.history("u", "s")
     await api(history, "add_messages", [HumanMessage("old 1"), HumanMessage("old 2")])
     await asyncio.sleep(0.6)
@@ -66,18 +63,13 @@ async def test_message_age_limit_drops_old_messages_only(api: Api, redis_url: st
     assert [s.message_count for s in await api(memory, "list_sessions", "u")] == [1]
     await api(history, "add_messages", [HumanMessage("newer")])
     assert await api(history, "messages") == [HumanMessage("new"), HumanMessage("newer")]
-    memory.close()
-    await memory.aclose()
 
 
-async def test_ttl_and_age_limit_together(api: Api, redis_url: str, config: SessionMemConfig, raw: redis.Redis) -> None:
-    cfg = dataclasses.replace(config, ttl_seconds=2.0, message_max_age_seconds=1.0)
-    memory = RedisSessionMemory(redis_url, config=cfg)
+async def test_ttl_and_age_limit_together(api: Api, make_memory: MakeMemory, raw: redis.Redis) -> None:
+    memory = make_memory(ttl_seconds=2.0, message_max_age_seconds=1.0)
     history = memory.history("u", "s")
     await api(history, "add_messages", [HumanMessage("a")])
     await asyncio.sleep(0.5)
     await api(history, "add_messages", [HumanMessage("b")])  # refreshes the session, never past a's age
     await asyncio.sleep(0.7)
     assert await api(history, "messages") == [HumanMessage("b")]
-    memory.close()
-    await memory.aclose()

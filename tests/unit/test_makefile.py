@@ -55,3 +55,11 @@ def test_test_and_demo_end_with_the_note_and_keep_their_exit_status(tmp_path: Pa
     lines = [line for line in recipe.splitlines() if "make redis-down" in line]
     assert len(lines) == 1, recipe  # said once
     assert "status=$?" in lines[0] and lines[0].rstrip().endswith("exit $status"), lines[0]
+
+
+def test_help_lists_test_unit_which_runs_tests_unit_alone(tmp_path: Path) -> None:
+    env = _env(tmp_path, running=False)
+    listed = _make("help", env=env).stdout.splitlines()
+    assert any(line.split()[:1] == ["test-unit"] and "no Redis" in line for line in listed), listed
+    recipe = _make("-n", "-o", ".venv/.installed", "test-unit", env=env).stdout.strip().splitlines()
+    assert recipe == [".venv/bin/python -m pytest tests/unit"], recipe

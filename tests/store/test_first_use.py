@@ -104,19 +104,16 @@ async def test_setup_warns_when_stored_messages_have_no_vectors(
         await api(embedded, "setup")
 
 
-async def test_setup_counts_messages_the_new_index_is_still_scanning(
-    api: Api, config: SessionMemConfig, make: Callable[..., RedisSessionMemory]
-) -> None:
+async def test_setup_counts_messages_the_new_index_is_still_scanning(api: Api, make_memory: MakeMemory) -> None:
     """Messages stored before the index existed are indexed by a background scan after FT.CREATE;
     setup() waits for it before counting the messages without vectors, so it reports all of them."""
-    plain = make(config)
+    plain = make_memory()
     for i in range(40):  # no setup: the index does not exist yet
         turns = [HumanMessage(f"question {i}.{j} " + "word " * 30) for j in range(50)]
         await api(plain.history(f"user{i}", "s"), "add_messages", turns)
-    embedded = make(config, embeddings=HashingEmbeddings())
+    embedded = make_memory(embeddings=HashingEmbeddings())
     with pytest.warns(MissingVectorsWarning, match=r"^2000 stored messages"):
         await api(embedded, "setup")  # creates the index, which then scans 2,000 documents
-    await _close_async(plain, embedded)
 
 
 async def test_a_server_without_modules_refuses_reads_too(

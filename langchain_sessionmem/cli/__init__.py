@@ -1,0 +1,154 @@
+"""The ``sessionmem`` command-line tool: look at, export, import and administer stored memory.
+
+::
+
+    sessionmem [--url URL] [--prefix P] [--index NAME] [--tokenizer T] COMMAND ...
+
+    users                       one row per user: sessions, messages, tokens
+    sessions USER               the user's sessions, newest first (paged with --limit/--cursor)
+    show USER SESSION           a session's messages, or with --context what the model sees
+    export                      JSONL export (every user, one user or one session)
+    import FILE|-               JSONL import, or from langchain-redis / redisvl data
+    delete-user USER            erase a user (asks first unless --yes)
+    stats                       totals, index document counts, server memory
+    reindex --embeddings M:A    embed every message lacking a vector from that model
+
+Every command talks to the server through ``RedisSessionMemory``'s public API. Expected failures
+(server unreachable, bad ids, malformed files, an existing session) print ``error: <message>`` on
+stderr and exit with status 1; usage mistakes are click's (status 2).
+"""
+
+from __future__ import annotations
+
+import errno
+from typing import Any, cast
+
+import click
+from redis.connection import parse_url
+
+from langchain_sessionmem._cluster import is_cluster_url, node_url
+from langchain_sessionmem.cli._common import CliError, Settings, load_object
+from langchain_sessionmem.cli._erase import delete_user
+from langchain_sessionmem.cli._format import format_table
+from langchain_sessionmem.cli._move import export, import_, reindex
+from langchain_sessionmem.cli._read import sessions, show, stats, users
+from langchain_sessionmem.config import SessionMemConfig
+from langchain_sessionmem.encryption import ContentEncryption, KeyProvider
+from langchain_sessionmem.errors import SessionMemError
+
+__all__ = ["CliError", "cli", "format_table", "main"]
+
+DEFAULT_URL = "redis://localhost:6379/0"
+_DEFAULTS = SessionMemConfig()
+
+
+class _Group(click.Group):
+    """A group whose subcommands' expected errors become ``CliError`` instead of tracebacks."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the subcommand, translating expected errors.
+
+        Args:
+            ctx: The group's context.
+
+        Returns:
+            Whatever the subcommand returns.
+
+        Raises:
+            CliError: For a ``SessionMemError``, an OS error (other than a closed pipe, which
+                click handles) or text that is not UTF-8.
+        """
+        try:
+            return super().invoke(ctx)
+        except SessionMemError as exc:
+            raise CliError(str(exc)) from exc
+        except UnicodeError as exc:
+            raise CliError(f"the input is not UTF-8 text ({exc})") from exc
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:
+                raise
+            raise CliError(str(exc)) from exc
+
+
+def _check_url(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    try:
+        parse_url(node_url(value) if is_cluster_url(value) else value)  # type: ignore[no-untyped-call]
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), ctx, param) from exc
+    return value
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--url",
+    envvar="REDIS_URL",
+    default=DEFAULT_URL,
+    show_default=True,
+    show_envvar=True,
+    callback=_check_url,
+    help="Redis server (redis://, rediss://, unix://; a Redis Cluster: redis+cluster://HOST:PORT, any node) "
+    "with RedisJSON and RediSearch.",
+)
+@click.option(
+    "--prefix",
+    envvar="SESSIONMEM_PREFIX",
+    default=_DEFAULTS.key_prefix,
+    show_default=True,
+    show_envvar=True,
+    help="Key prefix of the memory (SessionMemConfig.key_prefix).",
+)
+@click.option(
+    "--index",
+    envvar="SESSIONMEM_INDEX",
+    default="",
+    show_default="PREFIX + 'idx'",
+    show_envvar=True,
+    help="RediSearch index name (SessionMemConfig.index_name); the vector index is NAME:vec.",
+)
+@click.option(
+    "--tokenizer",
+    envvar="SESSIONMEM_TOKENIZER",
+    default=_DEFAULTS.tokenizer,
+    show_default=True,
+    show_envvar=True,
+    help="tiktoken encoding or model name token counts of imported messages use.",
+)
+@click.option(
+    "--key-provider",
+    envvar="SESSIONMEM_KEY_PROVIDER",
+    default=None,
+    show_envvar=True,
+    metavar="MODULE:FUNCTION",
+    help="Key provider of encrypted data: a function user_id -> KeyRing (see langchain_sessionmem.encryption).",
+)
+@click.version_option(package_name="langchain-sessionmem", prog_name="sessionmem")
+@click.pass_context
+def cli(ctx: click.Context, url: str, prefix: str, index: str, tokenizer: str, key_provider: str | None) -> None:
+    """Inspect and administer langchain-sessionmem chat memory stored in Redis."""
+    try:
+        config = SessionMemConfig(key_prefix=prefix, index_name=index, tokenizer=tokenizer)
+    except SessionMemError as exc:
+        raise CliError(str(exc)) from exc
+    encryption = None
+    if key_provider is not None:
+        provider = load_object(ctx, key_provider, "--key-provider")
+        if not callable(provider):
+            raise click.BadParameter(
+                f"{key_provider} is a {type(provider).__name__}, not a function user_id -> KeyRing",
+                ctx,
+                param_hint="--key-provider",
+            )
+        try:
+            encryption = ContentEncryption(cast(KeyProvider, provider))
+        except SessionMemError as exc:
+            raise CliError(str(exc)) from exc
+    ctx.obj = Settings(url, config, encryption)
+
+
+for _command in (users, sessions, show, export, import_, delete_user, stats, reindex):
+    cli.add_command(_command)
+
+
+def main() -> None:
+    """Entry point of the ``sessionmem`` console script: runs the group, then exits."""
+    cli.main(prog_name="sessionmem")

@@ -25,6 +25,7 @@ from langchain_sessionmem._codec import check_messages
 from langchain_sessionmem._keys import check_id, thread_id_of
 from langchain_sessionmem._ops import index as index_ops
 from langchain_sessionmem._ops import sessions as sessions_ops
+from langchain_sessionmem._ops import stats as stats_ops
 from langchain_sessionmem._ops.steps import Plan, call
 from langchain_sessionmem._ops.target import Session
 from langchain_sessionmem._ops.transfer import (
@@ -46,7 +47,7 @@ from langchain_sessionmem.errors import (
 )
 from langchain_sessionmem.history import ContextWindow, RedisSessionHistory, SessionContext
 from langchain_sessionmem.progress import Progress, progress_callback
-from langchain_sessionmem.types import SessionInfo, SessionPage
+from langchain_sessionmem.types import ServerStats, SessionInfo, SessionPage
 
 if TYPE_CHECKING:
     from langchain_core.tools import BaseTool
@@ -651,6 +652,22 @@ class RedisSessionMemory:
     async def adrop_indexes(self) -> None:
         """Async twin of ``drop_indexes``."""
         await self._backend.arun(index_ops.drop_plan(self._store))
+
+    def server_stats(self) -> ServerStats:
+        """Document counts of this memory's indexes and the server's memory use (what ``sessionmem stats`` shows).
+
+        Reads FT.INFO of both indexes and INFO memory (of every primary on a Redis Cluster); it
+        writes nothing and needs no ``setup()``: an index that does not exist is None.
+
+        Returns:
+            The indexes (None where missing, or where a Redis Cluster cannot search across shards:
+            ``search_available`` is then False) and ``used_memory``.
+        """
+        return self._backend.run(stats_ops.server_stats_plan(self._store))
+
+    async def aserver_stats(self) -> ServerStats:
+        """Async twin of ``server_stats``."""
+        return await self._backend.arun(stats_ops.server_stats_plan(self._store))
 
     # -- closing -------------------------------------------------------------------------------
 

@@ -16,6 +16,10 @@
 Every command talks to the server through ``RedisSessionMemory``'s public API. Expected failures
 (server unreachable, bad ids, malformed files, an existing session) print ``error: <message>`` on
 stderr and exit with status 1; usage mistakes are click's (status 2).
+
+This module holds the group, its global options and ``main``; the commands live by what they do,
+in ``_read`` (users, sessions, show, stats), ``_move`` (export, import, reindex) and ``_erase``
+(delete-user), and render through ``_format``; ``_common`` holds what they all share.
 """
 
 from __future__ import annotations
@@ -24,9 +28,7 @@ import errno
 from typing import Any, cast
 
 import click
-from redis.connection import parse_url
 
-from langchain_sessionmem._cluster import is_cluster_url, node_url
 from langchain_sessionmem.cli._common import CliError, Settings, load_object
 from langchain_sessionmem.cli._erase import delete_user
 from langchain_sessionmem.cli._format import format_table
@@ -34,7 +36,7 @@ from langchain_sessionmem.cli._move import export, import_, reindex
 from langchain_sessionmem.cli._read import sessions, show, stats, users
 from langchain_sessionmem.config import SessionMemConfig
 from langchain_sessionmem.encryption import ContentEncryption, KeyProvider
-from langchain_sessionmem.errors import SessionMemError
+from langchain_sessionmem.errors import SessionMemError, check_url
 
 __all__ = ["CliError", "cli", "format_table", "main"]
 
@@ -72,10 +74,9 @@ class _Group(click.Group):
 
 def _check_url(ctx: click.Context, param: click.Parameter, value: str) -> str:
     try:
-        parse_url(node_url(value) if is_cluster_url(value) else value)  # type: ignore[no-untyped-call]
-    except ValueError as exc:
+        return check_url(value)  # what RedisSessionMemory accepts, checked before any command runs
+    except SessionMemError as exc:
         raise click.BadParameter(str(exc), ctx, param) from exc
-    return value
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

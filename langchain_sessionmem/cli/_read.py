@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
 
 import click
 from langchain_core.messages import BaseMessage, message_to_dict
 
-from langchain_sessionmem._cluster import search_plan
-from langchain_sessionmem._ops.steps import Command, OnNode, Primaries, call
 from langchain_sessionmem.cli._common import CliError, settings, totals
 from langchain_sessionmem.cli._format import (
     ID_WIDTH,
@@ -22,8 +19,8 @@ from langchain_sessionmem.cli._format import (
     render,
     second,
 )
-from langchain_sessionmem.errors import IndexMissingError, SearchUnavailableError
 from langchain_sessionmem.memory import RedisSessionMemory
+from langchain_sessionmem.types import IndexStats, ServerStats
 
 __all__ = ["sessions", "show", "stats", "users"]
 
@@ -112,42 +109,15 @@ def show(ctx: click.Context, user: str, session: str, context: bool, max_tokens:
             click.echo(line)
 
 
-def _decoded(value: Any) -> Any:
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    if isinstance(value, list):
-        return [_decoded(v) for v in value]
-    if isinstance(value, dict):
-        return {_decoded(k): _decoded(v) for k, v in value.items()}
-    return value
-
-
-def _index_docs(memory: RedisSessionMemory, index: str) -> str:
-    """``<n> docs`` of an index from FT.INFO (RESP2 or RESP3), or ``missing``."""
-    try:
-        memory._backend.run(search_plan(memory._backend.store.facts))
-    except SearchUnavailableError:
+def _index_line(stats: ServerStats, index: IndexStats | None) -> str:
+    """``<n> docs`` of an index (with the scan's progress while it scans), or why there is none."""
+    if not stats.search_available:
         return "n/a (Redis Cluster without a search coordinator)"
-    try:
-        reply = _decoded(memory._backend.run(call(Command("FT.INFO", index))))
-    except IndexMissingError:
+    if index is None:
         return "missing"
-    info = reply if isinstance(reply, dict) else {str(reply[i]): reply[i + 1] for i in range(0, len(reply) - 1, 2)}
-    docs = int(float(info.get("num_docs", 0)))
-    if int(float(info.get("indexing", 0) or 0)) == 0:
-        return plural(docs, "doc")
-    return f"{plural(docs, 'doc')} (scanning existing keys: {float(info.get('percent_indexed', 0) or 0):.0%})"
-
-
-def _used_memory(memory: RedisSessionMemory) -> str:
-    """The server's ``used_memory_human``; on a Redis Cluster the sum over every primary."""
-    backend = memory._backend
-    nodes = backend.run(call(Primaries()))
-    infos = [_decoded(backend.run(call(OnNode(node, Command("INFO", "memory"))))) for node in nodes]
-    if len(infos) == 1:
-        return str(infos[0].get("used_memory_human", "?")) if isinstance(infos[0], dict) else "?"
-    total = sum(int(info.get("used_memory", 0)) for info in infos)
-    return f"{total / 2**20:.2f}M over {len(infos)} primaries"
+    if not index.indexing:
+        return plural(index.docs, "doc")
+    return f"{plural(index.docs, 'doc')} (scanning existing keys: {index.percent_indexed:.0%})"
 
 
 @click.command()
@@ -160,15 +130,18 @@ def stats(ctx: click.Context) -> None:
     for uid in memory.list_users():
         s, m, t = totals(memory, uid)
         n_users, n_sessions, n_messages, n_tokens = n_users + 1, n_sessions + s, n_messages + m, n_tokens + t
-    used = _used_memory(memory)
+    server = memory.server_stats()
+    used = server.used_memory_human
+    if server.primaries > 1:
+        used += f" over {server.primaries} primaries"
     rows: list[tuple[str, object]] = [
         ("prefix", cfg.key_prefix),
         ("users", n_users),
         ("sessions", n_sessions),
         ("messages", n_messages),
         ("tokens", n_tokens),
-        (f"index {cfg.index_name}", _index_docs(memory, cfg.index_name)),
-        (f"vector index {cfg.vector_index_name}", _index_docs(memory, cfg.vector_index_name)),
+        (f"index {cfg.index_name}", _index_line(server, server.index)),
+        (f"vector index {cfg.vector_index_name}", _index_line(server, server.vector_index)),
         ("server used_memory", used),
     ]
     for line in format_fields(rows):

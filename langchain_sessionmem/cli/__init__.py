@@ -25,7 +25,8 @@ in ``_read`` (users, sessions, show, stats), ``_move`` (export, import, reindex)
 from __future__ import annotations
 
 import errno
-from typing import Any, cast
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 import click
 
@@ -42,6 +43,7 @@ __all__ = ["CliError", "cli", "format_table", "main"]
 
 DEFAULT_URL = "redis://localhost:6379/0"
 _DEFAULTS = SessionMemConfig()
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 
 class _Group(click.Group):
@@ -79,48 +81,47 @@ def _check_url(ctx: click.Context, param: click.Parameter, value: str) -> str:
         raise click.BadParameter(str(exc), ctx, param) from exc
 
 
+def _setting(name: str, envvar: str, help: str, **kwargs: Any) -> Callable[[_F], _F]:
+    """A global option that the environment variable ``envvar`` can also set; --help shows both."""
+    kwargs.setdefault("show_default", True)
+    return click.option(name, envvar=envvar, show_envvar=True, help=help, **kwargs)
+
+
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option(
+@_setting(
     "--url",
-    envvar="REDIS_URL",
-    default=DEFAULT_URL,
-    show_default=True,
-    show_envvar=True,
-    callback=_check_url,
-    help="Redis server (redis://, rediss://, unix://; a Redis Cluster: redis+cluster://HOST:PORT, any node) "
+    "REDIS_URL",
+    "Redis server (redis://, rediss://, unix://; a Redis Cluster: redis+cluster://HOST:PORT, any node) "
     "with RedisJSON and RediSearch.",
+    default=DEFAULT_URL,
+    callback=_check_url,
 )
-@click.option(
+@_setting(
     "--prefix",
-    envvar="SESSIONMEM_PREFIX",
+    "SESSIONMEM_PREFIX",
+    "Key prefix of the memory (SessionMemConfig.key_prefix).",
     default=_DEFAULTS.key_prefix,
-    show_default=True,
-    show_envvar=True,
-    help="Key prefix of the memory (SessionMemConfig.key_prefix).",
 )
-@click.option(
+@_setting(
     "--index",
-    envvar="SESSIONMEM_INDEX",
+    "SESSIONMEM_INDEX",
+    "RediSearch index name (SessionMemConfig.index_name); the vector index is NAME:vec.",
     default="",
     show_default="PREFIX + 'idx'",
-    show_envvar=True,
-    help="RediSearch index name (SessionMemConfig.index_name); the vector index is NAME:vec.",
 )
-@click.option(
+@_setting(
     "--tokenizer",
-    envvar="SESSIONMEM_TOKENIZER",
+    "SESSIONMEM_TOKENIZER",
+    "tiktoken encoding or model name token counts of imported messages use.",
     default=_DEFAULTS.tokenizer,
-    show_default=True,
-    show_envvar=True,
-    help="tiktoken encoding or model name token counts of imported messages use.",
 )
-@click.option(
+@_setting(
     "--key-provider",
-    envvar="SESSIONMEM_KEY_PROVIDER",
+    "SESSIONMEM_KEY_PROVIDER",
+    "Key provider of encrypted data: a function user_id -> KeyRing (see langchain_sessionmem.encryption).",
     default=None,
-    show_envvar=True,
+    show_default=False,
     metavar="MODULE:FUNCTION",
-    help="Key provider of encrypted data: a function user_id -> KeyRing (see langchain_sessionmem.encryption).",
 )
 @click.version_option(package_name="langchain-sessionmem", prog_name="sessionmem")
 @click.pass_context

@@ -35,7 +35,7 @@ def server_stats_plan(store: Store) -> Plan[ServerStats]:
 
 
 def index_stats_plan(name: str) -> Plan[IndexStats | None]:
-    """Documents and scan progress of the index ``name``; None when there is no such index."""
+    """Documents and scan progress of the index ``name``; None when the index does not exist."""
     try:
         info = yield Command("FT.INFO", name)
     except IndexMissingError:

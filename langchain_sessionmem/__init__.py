@@ -35,6 +35,7 @@ from langchain_sessionmem.errors import (
 from langchain_sessionmem.history import ContextWindow, RedisSessionHistory, SessionContext
 from langchain_sessionmem.memory import RedisSessionMemory, SessionInfo, SessionPage, TransferStats
 from langchain_sessionmem.retriever import RedisSessionHistoryRetriever
+from langchain_sessionmem.types import IndexStats, ServerStats
 
 __version__ = "0.1.0"
 
@@ -62,6 +63,7 @@ __all__ = [
     "IndexFieldExistsError",
     "IndexMissingError",
     "IndexSchemaMismatchError",
+    "IndexStats",
     "InvalidIdError",
     "InvalidMessageError",
     "InvalidRecordError",
@@ -75,6 +77,7 @@ __all__ = [
     "RedisSessionHistoryRetriever",
     "RedisUnavailableError",
     "SearchUnavailableError",
+    "ServerStats",
     "RedisSessionMemory",
     "SessionContext",
     "SessionInfo",

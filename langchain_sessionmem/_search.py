@@ -16,6 +16,7 @@ from langchain_core.messages import BaseMessage
 from langchain_sessionmem._keys import message_index_prefix, vector_index_prefix
 from langchain_sessionmem.config import SessionMemConfig
 from langchain_sessionmem.errors import IndexSchemaMismatchError
+from langchain_sessionmem.types import IndexStats
 
 # (JSON path, attribute name, type, flags) of the message index.
 MESSAGE_SCHEMA: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
@@ -119,6 +120,17 @@ def _pairs(value: Any) -> dict[str, Any]:
 def still_indexing(ft_info: Any) -> bool:
     """The index is still scanning the keys that existed when it was created (FT.INFO ``indexing``)."""
     return bool(int(float(_pairs(ft_info).get("indexing", 0) or 0)))
+
+
+def index_stats(name: str, ft_info: Any) -> IndexStats:
+    """Documents and scan progress of the index ``name``, from its FT.INFO reply (RESP2 or RESP3)."""
+    info = _pairs(ft_info)
+    return IndexStats(
+        name=name,
+        docs=int(float(info.get("num_docs", 0))),
+        indexing=still_indexing(info),
+        percent_indexed=float(info.get("percent_indexed", 0) or 0),
+    )
 
 
 def schema_signature(ft_info: Any) -> Signature:

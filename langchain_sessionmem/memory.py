@@ -20,6 +20,7 @@ from langchain_sessionmem._admin import SessionAdmin
 from langchain_sessionmem._backend import Backend
 from langchain_sessionmem._data import DataTransfer
 from langchain_sessionmem._ops import index as index_ops
+from langchain_sessionmem._ops import stats as stats_ops
 from langchain_sessionmem._ops.target import Session
 from langchain_sessionmem.config import SessionMemConfig
 from langchain_sessionmem.encryption import ContentEncryption
@@ -27,7 +28,7 @@ from langchain_sessionmem.errors import (
     ConfigError,
 )
 from langchain_sessionmem.history import ContextWindow, RedisSessionHistory, SessionContext
-from langchain_sessionmem.types import SessionInfo, SessionPage, TransferStats
+from langchain_sessionmem.types import ServerStats, SessionInfo, SessionPage, TransferStats
 
 if TYPE_CHECKING:
     from langchain_core.tools import BaseTool
@@ -275,6 +276,22 @@ class RedisSessionMemory(SessionAdmin, DataTransfer):
     async def adrop_indexes(self) -> None:
         """Async twin of ``drop_indexes``."""
         await self._backend.arun(index_ops.drop_plan(self._store))
+
+    def server_stats(self) -> ServerStats:
+        """Document counts of this memory's indexes and the server's memory use (what ``sessionmem stats`` shows).
+
+        Reads FT.INFO of both indexes and INFO memory (of every primary on a Redis Cluster); it
+        writes nothing and needs no ``setup()``: an index that does not exist is None.
+
+        Returns:
+            The indexes (None where missing, or where a Redis Cluster cannot search across shards:
+            ``search_available`` is then False) and ``used_memory``.
+        """
+        return self._backend.run(stats_ops.server_stats_plan(self._store))
+
+    async def aserver_stats(self) -> ServerStats:
+        """Async twin of ``server_stats``."""
+        return await self._backend.arun(stats_ops.server_stats_plan(self._store))
 
     # -- closing -------------------------------------------------------------------------------
 

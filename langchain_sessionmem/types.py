@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-__all__ = ["SessionInfo", "SessionPage", "TransferStats"]
+__all__ = ["IndexStats", "ServerStats", "SessionInfo", "SessionPage", "TransferStats"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,3 +47,37 @@ class TransferStats:
     sessions: int
     messages: int
     skipped_sessions: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class IndexStats:
+    """One of the memory's RediSearch indexes, as ``server_stats`` finds it (FT.INFO)."""
+
+    name: str
+    docs: int
+    """Documents in the index: one per stored message (in the vector index, per embedded message)."""
+    indexing: bool
+    """The index is still scanning the keys that existed when it was created; ``docs`` grows until it ends."""
+    percent_indexed: float
+    """How far that scan is, from 0.0 to 1.0."""
+
+
+@dataclass(frozen=True, slots=True)
+class ServerStats:
+    """What ``RedisSessionMemory.server_stats`` reports: the memory's indexes and the server's memory use."""
+
+    search_available: bool
+    """False on a Redis Cluster whose RediSearch does not search across shards (no coordinator):
+    the indexes are then not read, and ``index`` and ``vector_index`` are None."""
+    index: IndexStats | None
+    """The message index (``config.index_name``); None when it does not exist (``setup()`` creates it)."""
+    vector_index: IndexStats | None
+    """The vector index (``config.vector_index_name``); None when it does not exist (``setup()``
+    with embeddings, or ``reindex()``, creates it)."""
+    used_memory: int
+    """Bytes the server uses (INFO ``used_memory``); on a Redis Cluster, the sum over every primary."""
+    used_memory_human: str
+    """``used_memory`` as Redis writes it, like ``1.05M``: the server's own ``used_memory_human``;
+    the sum in MiB over a Redis Cluster of several primaries."""
+    primaries: int
+    """How many servers were asked: 1, or the primaries of a Redis Cluster."""

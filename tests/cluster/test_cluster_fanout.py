@@ -47,6 +47,21 @@ async def test_list_users_export_and_stats_cover_every_primary(
     assert "over 3 primaries" in result.output and "without a search coordinator" in result.output
 
 
+async def test_server_stats_sums_the_memory_of_every_primary(
+    api: Api, cluster_url: str, config: SessionMemConfig, rc: RedisCluster
+) -> None:
+    memory = RedisSessionMemory(cluster_url, config=config)
+    stats = await api(memory, "server_stats")
+    primaries = rc.get_primaries()
+    assert stats.primaries == len(primaries) == 3
+    # Redis Stack 7.4 has no search coordinator: the indexes are not read (see test_cluster_search).
+    assert (stats.search_available, stats.index, stats.vector_index) == (False, None, None)
+    each = [int(rc.info("memory", target_nodes=node)["used_memory"]) for node in primaries]
+    assert abs(stats.used_memory - sum(each)) < 0.05 * sum(each) and stats.used_memory_human.endswith("M")
+    memory.close()
+    await memory.aclose()
+
+
 def _pid_of(env: dict[str, str], port: int) -> int:
     return int((Path(env["SESSIONMEM_CLUSTER_DIR"]) / str(port) / "redis.pid").read_text().strip())
 

@@ -154,6 +154,8 @@ async def exercise(api: Api, make: Make, *, index_admin: bool = True) -> None:
     assert await api(memory, "reindex") == 4
 
     assert await api(memory, "list_users") == [user]
+    server = await api(memory, "server_stats")  # FT.INFO of both indexes, INFO memory
+    assert server.index is not None and server.vector_index is not None and server.used_memory > 0
     dump = io.StringIO()
     stats = await api(memory, "export_jsonl", dump, user_id=user)
     assert (stats.sessions, stats.messages) == (3, len(msgs) + 8)

@@ -930,3 +930,9 @@ class RedisSessionMemory:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+
+def backend_of(memory: RedisSessionMemory) -> Backend:
+    """Internal hook, not public API: the Backend (clients and shared state) of ``memory``, which
+    the retrievers built on it keep, so they run their searches through it."""
+    return memory._backend

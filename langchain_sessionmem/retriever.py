@@ -21,6 +21,7 @@ from langchain_sessionmem.memory import RedisSessionMemory, backend_of
 __all__ = ["RedisSessionHistoryRetriever"]
 
 _IDS = ("user_id", "session_id")
+_OPTIONS = tuple(f.name for f in dataclasses.fields(SearchOptions) if f.name != "search_type")
 
 
 class RedisSessionHistoryRetriever(BaseRetriever):
@@ -146,10 +147,10 @@ class RedisSessionHistoryRetriever(BaseRetriever):
 
     def _options(self) -> SearchOptions:
         """This retriever's fields as the search's options."""
-        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(SearchOptions)}
-        if "search_type" not in self.model_fields_set:
-            values["search_type"] = None  # the default: hybrid, similarity where the content is encrypted
-        return SearchOptions(**values)
+        values = {name: getattr(self, name) for name in _OPTIONS}
+        # Unset, search_type is None: the default, hybrid or similarity where the content is encrypted.
+        search_type = self.search_type if "search_type" in self.model_fields_set else None
+        return SearchOptions(search_type=search_type, **values)
 
     def _plan(self, query: str) -> Plan[list[Document]]:
         """The search for ``query`` as a plan, for callers that run it inside their own (the agent

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Literal, NamedTuple
 
@@ -53,14 +53,9 @@ class Seed(NamedTuple):
     distance: float | None
 
 
-class Candidate(NamedTuple):
-    """One hit of one search that counts: its key, its own score (1 - distance, or BM25), its
-    distance (vector hits) and when it was written (Unix ms)."""
-
-    key: Key
-    score: float
-    distance: float | None
-    ts_ms: int
+Candidate = tuple[Key, float, "float | None", int]
+"""One hit of one search that counts: (key, its own score (1 - distance, or BM25), its distance
+(vector hits), when it was written (Unix ms)). A plain tuple: a search makes dozens of them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,18 +97,18 @@ def candidates(kind: str, hits: Sequence[Hit], distance_threshold: float | None 
     """The hits of one search (``kind`` "similarity" or "text") that count, in the search's order:
     a vector hit without a distance (its key expired between the index's match and the read) or
     farther than ``distance_threshold`` is left out."""
-    out = []
+    out: list[Candidate] = []
     for hit in hits:
         _, sh, seq = parse_message_key(hit.key)
         ts = int(float(hit.fields.get("ts", 0) or 0))
         if kind != "similarity":
-            out.append(Candidate((sh, seq), hit.score or 0.0, None, ts))
+            out.append(((sh, seq), hit.score or 0.0, None, ts))
             continue
         if "dist" not in hit.fields:
             continue
         dist = float(hit.fields["dist"])
         if distance_threshold is None or dist <= distance_threshold:
-            out.append(Candidate((sh, seq), 1.0 - dist, dist, ts))
+            out.append(((sh, seq), 1.0 - dist, dist, ts))
     return out
 
 
@@ -132,22 +127,23 @@ def decay(score: float, age_ms: float, half_life_seconds: float) -> float:
     return score * math.pow(0.5, max(0.0, age_ms / 1000) / half_life_seconds)
 
 
-def rank(searches: Sequence[tuple[str, Sequence[Hit]]], o: SearchOptions, n: int, now_ms: float) -> list[Seed]:
-    """The best ``n`` seeds of the parsed searches ((kind, hits), as sent): fused by rank when
-    ``o.search_type`` is hybrid, else scored by their own score; weighted by age when
+def rank(
+    searches: Sequence[tuple[str, Sequence[Hit]]], o: SearchOptions, n: int, now_ms: float, *, fused: bool
+) -> list[Seed]:
+    """The best ``n`` seeds of the parsed searches ((kind, hits), as sent): ``fused`` (a hybrid
+    search) by weighted reciprocal rank, else by their own score; weighted by age when
     ``o.recency_half_life_seconds`` is set (``now_ms``: the time now, Unix ms)."""
     found = [(kind, candidates(kind, hits, o.distance_threshold)) for kind, hits in searches]
-    every = [c for _, cs in found for c in cs]
-    if o.search_type == "hybrid":
+    if fused:
         w = o.hybrid_text_weight
-        scores = fuse([(w if kind == "text" else 1.0 - w, [c.key for c in cs]) for kind, cs in found])
+        scores = fuse([(w if kind == "text" else 1.0 - w, [c[0] for c in cs]) for kind, cs in found])
     else:
-        scores = {c.key: c.score for c in every}
-    if o.recency_half_life_seconds:
-        stamps = {c.key: c.ts_ms for c in every}
-        scores = {key: decay(s, now_ms - stamps[key], o.recency_half_life_seconds) for key, s in scores.items()}
-    distances = {c.key: c.distance for c in every if c.distance is not None}
-    best = sorted(scores, key=lambda key: scores[key], reverse=True)[:n]
+        scores = {key: score for _, cs in found for key, score, _, _ in cs}
+    if half_life := o.recency_half_life_seconds:
+        stamps = {key: ts for _, cs in found for key, _, _, ts in cs}
+        scores = {key: decay(s, now_ms - stamps[key], half_life) for key, s in scores.items()}
+    distances = {key: dist for _, cs in found for key, _, dist, _ in cs if dist is not None}
+    best = sorted(scores, key=scores.__getitem__, reverse=True)[:n]
     return [Seed(key, scores[key], distances.get(key)) for key in best]
 
 
@@ -265,7 +261,7 @@ def search_plan(store: Store, o: SearchOptions, query: str) -> Plan[list[Documen
     uid = check_id("user_id", o.user_id, cfg.max_id_length)
     user = UserKeys.of(cfg.key_prefix, uid)
     yield from cluster_search_plan(store.facts)  # a cluster without a search coordinator: refused
-    o = replace(o, search_type=_search_type(store, o))
+    search_type = _search_type(store, o)
     # Stored types are LangChain's (see _codec.REBUILDABLE), all plain words: any other can match
     # nothing, and is left out of the query rather than escaped into it.
     if o.message_types and not any(t in REBUILDABLE for t in o.message_types):
@@ -278,9 +274,10 @@ def search_plan(store: Store, o: SearchOptions, query: str) -> Plan[list[Documen
     if o.exclude_from_seq is not None and session is not None:
         exclude_from = min(exclude_from or o.exclude_from_seq, o.exclude_from_seq)
     scope = scope_of(o, user.uh, session, exclude_from)
-    searches = yield from _searches_plan(store, o, scope, query)
+    searches = yield from _searches_plan(store, o, search_type, scope, query)
     cipher = store.cipher(uid) if session is None else session.cipher
-    seeds = rank(searches, o, o.k if o.reranker is None else o.depth, time.time() * 1000)
+    n = o.k if o.reranker is None else o.depth
+    seeds = rank(searches, o, n, time.time() * 1000, fused=search_type == "hybrid")
     if not seeds:
         if o.fallback and session is not None:
             recent = yield from _recent_plan(session, o.k)
@@ -303,21 +300,23 @@ def _search_type(store: Store, o: SearchOptions) -> SearchType:
     return "similarity"
 
 
-def _searches_plan(store: Store, o: SearchOptions, scope: Scope, query: str) -> Plan[list[tuple[str, list[Hit]]]]:
-    """The hits of each search of ``o.search_type`` ((kind, hits), similarity first), sent in one
+def _searches_plan(
+    store: Store, o: SearchOptions, search_type: SearchType, scope: Scope, query: str
+) -> Plan[list[tuple[str, list[Hit]]]]:
+    """The hits of each search of ``search_type`` ((kind, hits), similarity first), sent in one
     round trip (with the index check, the first time)."""
     cfg = store.config
-    plain = o.search_type == "similarity" and not o.recency_half_life_seconds and o.reranker is None
+    plain = search_type == "similarity" and not o.recency_half_life_seconds and o.reranker is None
     fetch = o.k if plain else o.depth
     kinds: list[str] = []
     commands: list[Command] = []
-    if o.search_type in ("similarity", "hybrid"):
+    if search_type in ("similarity", "hybrid"):
         vector = yield EmbedQuery(query)
         fp = fingerprint(store.embedder(), len(vector), cfg)
         blob = pack(vector, cfg.vector_dtype, len(vector))
         kinds.append("similarity")
         commands.append(knn_search(cfg.vector_index_name, scope, fetch, blob))
-    if o.search_type in ("text", "hybrid"):
+    if search_type in ("text", "hybrid"):
         text = text_query(scope, text_query_terms(query), o.text_context)
         if text is not None:
             kinds.append("text")

@@ -14,4 +14,6 @@ def test_a_vector_hit_whose_key_expired_before_the_read_is_left_out() -> None:
     memory = RedisSessionMemory("redis://127.0.0.1:1/0", embeddings=HashingEmbeddings())
     retriever = memory.as_retriever(user_id="u", search_type="similarity", k=4)
     reply = [2, "p:v:{uh}:sh:1", [], "p:v:{uh}:sh:2", ["dist", "0.25", "ts", "1000"]]
-    assert rank([("similarity", parse_search(reply)[1])], retriever._options(), 4, 0) == [(("sh", 2), 0.75, 0.25)]
+    assert rank([("similarity", parse_search(reply)[1])], retriever._options(), 4, 0, fused=False) == [
+        (("sh", 2), 0.75, 0.25)
+    ]

@@ -280,25 +280,25 @@ def test_fuse_is_weighted_reciprocal_rank_fusion() -> None:
 
 
 def test_a_hit_in_both_rankings_ranks_above_the_first_of_either() -> None:
-    o = SearchOptions(search_type="hybrid")
-    seeds = rank([("similarity", knn_hits((1, 0.1), (3, 0.2))), ("text", bm25_hits((2, 9.0), (3, 1.0)))], o, 3, 0)
+    searches = [("similarity", knn_hits((1, 0.1), (3, 0.2))), ("text", bm25_hits((2, 9.0), (3, 1.0)))]
+    seeds = rank(searches, SearchOptions(), 3, 0, fused=True)
     assert [s.key for s in seeds] == [("s", 3), ("s", 1), ("s", 2)]
     assert seeds[1].distance == 0.1 and seeds[2].distance is None
 
 
 def test_equal_fused_scores_keep_the_vector_ranking_first_and_the_weight_breaks_the_tie() -> None:
     searches = [("similarity", knn_hits((1, 0.1))), ("text", bm25_hits((2, 9.0)))]
-    assert [s.key for s in rank(searches, SearchOptions(search_type="hybrid"), 2, 0)] == [("s", 1), ("s", 2)]
-    text_heavy = SearchOptions(search_type="hybrid", hybrid_text_weight=0.8)
-    assert [s.key for s in rank(searches, text_heavy, 2, 0)] == [("s", 2), ("s", 1)]
-    assert [s.key for s in rank(searches, text_heavy, 1, 0)] == [("s", 2)]  # the cut to n
+    assert [s.key for s in rank(searches, SearchOptions(), 2, 0, fused=True)] == [("s", 1), ("s", 2)]
+    text_heavy = SearchOptions(hybrid_text_weight=0.8)
+    assert [s.key for s in rank(searches, text_heavy, 2, 0, fused=True)] == [("s", 2), ("s", 1)]
+    assert [s.key for s in rank(searches, text_heavy, 1, 0, fused=True)] == [("s", 2)]  # the cut to n
 
 
 def test_without_fusion_a_hit_scores_its_own_similarity_or_bm25_and_the_threshold_drops_far_ones() -> None:
-    o = SearchOptions(search_type="similarity", distance_threshold=0.3)
-    assert rank([("similarity", knn_hits((1, 0.4), (2, 0.25)))], o, 4, 0) == [Seed(("s", 2), 0.75, 0.25)]
-    o = SearchOptions(search_type="text")
-    assert rank([("text", bm25_hits((1, 3.5), (2, 7.0)))], o, 4, 0) == [(("s", 2), 7.0, None), (("s", 1), 3.5, None)]
+    o = SearchOptions(distance_threshold=0.3)
+    assert rank([("similarity", knn_hits((1, 0.4), (2, 0.25)))], o, 4, 0, fused=False) == [Seed(("s", 2), 0.75, 0.25)]
+    bm25 = rank([("text", bm25_hits((1, 3.5), (2, 7.0)))], SearchOptions(), 4, 0, fused=False)
+    assert bm25 == [(("s", 2), 7.0, None), (("s", 1), 3.5, None)]
 
 
 def test_decay_halves_a_score_every_half_life_and_never_rewards_a_future_time() -> None:
@@ -314,10 +314,8 @@ def test_recency_lets_a_newer_slightly_worse_match_win() -> None:
         Hit("p:v:{u}:s:2", None, {"dist": "0.20", "ts": str(T0 + 3_600_000)}),
     ]
     now = T0 + 3_600_000
-    plain = rank([("similarity", hits)], SearchOptions(search_type="similarity"), 2, now)
-    weighted = rank(
-        [("similarity", hits)], SearchOptions(search_type="similarity", recency_half_life_seconds=3600), 2, now
-    )
+    plain = rank([("similarity", hits)], SearchOptions(), 2, now, fused=False)
+    weighted = rank([("similarity", hits)], SearchOptions(recency_half_life_seconds=3600), 2, now, fused=False)
     assert [s.key for s in plain] == [("s", 1), ("s", 2)]
     assert [s.key for s in weighted] == [("s", 2), ("s", 1)]
     assert weighted[1].score == pytest.approx(0.9 / 2)

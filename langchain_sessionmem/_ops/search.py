@@ -204,6 +204,8 @@ def arrange(docs: dict[Key, Document], seeds: Sequence[Seed], neighbors: int, or
     neighbours in chronological order, each document once."""
     if order == "chronological":
         return sorted(docs.values(), key=lambda d: (d.metadata["timestamp_ms"], d.metadata["seq"]))
+    if not neighbors:
+        return [docs[seed.key] for seed in seeds if seed.key in docs]
     out: list[Document] = []
     placed: set[Key] = set()
     for (sh, seq), _, _ in seeds:

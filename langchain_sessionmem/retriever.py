@@ -111,6 +111,11 @@ class RedisSessionHistoryRetriever(BaseRetriever):
         super().model_post_init(context)
         self._backend = backend_of(self.memory)
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        super().__setattr__(name, value)
+        if name == "memory":  # a retriever given another memory searches that one
+            self._backend = backend_of(self.memory)
+
     # -- entry points --------------------------------------------------------------------------
 
     def invoke(self, input: str, config: RunnableConfig | None = None, **kwargs: Any) -> list[Document]:

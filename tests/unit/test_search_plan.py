@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from langchain_core.documents import Document
 
-from langchain_sessionmem import RedisSessionHistoryRetriever, SessionMemConfig
+from langchain_sessionmem import RedisSessionHistoryRetriever, RedisSessionMemory, SessionMemConfig
 from langchain_sessionmem._keys import SessionKeys
 from langchain_sessionmem._ops.search import (
     RRF_K,
@@ -357,6 +357,17 @@ _META = dict.fromkeys(
     ("user_id", "session_id", "seq", "timestamp", "timestamp_ms", "type", "role", "message_id", "score", "distance",
      "match", "message")
 )  # fmt: skip
+
+
+def test_a_retriever_searches_the_memory_it_was_built_on_or_given_later() -> None:
+    other = RedisSessionMemory("redis://127.0.0.1:1/0", config=SessionMemConfig(key_prefix="o:"), embeddings=EMBEDDINGS)
+    memory = RedisSessionMemory("redis://127.0.0.1:1/0", config=CONFIG, embeddings=EMBEDDINGS)
+    retriever = other.as_retriever(user_id="alice", search_type="similarity")
+    assert retriever._options() == SearchOptions(user_id="alice", search_type="similarity")
+    retriever.memory = memory
+    server = Server(knn=[(S1, 2, 0.1, FP)], messages=conversation())
+    assert texts(drive(retriever._plan("avocado"), server)) == ["m2"]
+    assert [c.args[1] for c in server.commands("FT.SEARCH")] == ["p:idx:vec"]
 
 
 def test_the_options_default_as_the_retriever_does() -> None:

@@ -127,12 +127,14 @@ class RedisSessionHistoryRetriever(BaseRetriever):
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun, **kwargs: Any
     ) -> list[Document]:
-        return self._backend.run(self._settings(kwargs)._plan(query))
+        backend = self._backend  # (read once: a pydantic private attribute costs microseconds a read)
+        return backend.run(search_plan(backend.store, self._settings(kwargs)._options(), query))
 
     async def _aget_relevant_documents(
         self, query: str, *, run_manager: AsyncCallbackManagerForRetrieverRun, **kwargs: Any
     ) -> list[Document]:
-        return await self._backend.arun(self._settings(kwargs)._plan(query))
+        backend = self._backend
+        return await backend.arun(search_plan(backend.store, self._settings(kwargs)._options(), query))
 
     def _settings(self, overrides: dict[str, Any]) -> RedisSessionHistoryRetriever:
         """This retriever with per-call overrides (``invoke(q, k=2)``), validated like fields."""

@@ -341,15 +341,15 @@ def _searches_plan(
 
 
 def _rerank_plan(
-    user: UserKeys, o: SearchOptions, candidates: list[Seed], cipher: UserCipher | None, query: str
+    user: UserKeys, o: SearchOptions, pool: list[Seed], cipher: UserCipher | None, query: str
 ) -> Plan[list[Seed]]:
-    """The reranker's first ``o.k`` of the fused candidates, in its order."""
-    docs = yield from _load_plan(user, o.user_id, candidates, cipher, 0)
+    """The reranker's first ``o.k`` of the fused candidates (``pool``), in its order."""
+    docs = yield from _load_plan(user, o.user_id, pool, cipher, 0)
     by_position = {}  # what a compressor keeps of a document: its metadata's session_id and seq
-    for seed in candidates:
+    for seed in pool:
         if (doc := docs.get(seed.key)) is not None:
             by_position[(doc.metadata["session_id"], doc.metadata["seq"])] = seed
-    ranked = yield Rerank(o.reranker, arrange(docs, candidates, 0, o.order), query)
+    ranked = yield Rerank(o.reranker, arrange(docs, pool, 0, o.order), query)
     out: list[Seed] = []
     for doc in ranked:
         kept = by_position.get((doc.metadata.get("session_id"), doc.metadata.get("seq")))

@@ -200,12 +200,18 @@ async def test_a_reranker_reorders_the_fused_candidates(api: Api, redis_url: str
     await _close(memory)
 
 
-async def test_a_reranker_without_neighbors_returns_only_the_documented_metadata(
-    api: Api, redis_url: str, config: SessionMemConfig
-) -> None:
+async def _chat_memory(api: Api, redis_url: str, config: SessionMemConfig) -> RedisSessionMemory:
+    """A set-up memory holding ``_chat()`` as user "u"'s session "s"."""
     memory = RedisSessionMemory(redis_url, config=config, embeddings=HashingEmbeddings())
     await api(memory, "setup")
     await api(memory, "import_records", session_records("u", "s", _chat(), created_at=MAY_8))
+    return memory
+
+
+async def test_a_reranker_without_neighbors_returns_only_the_documented_metadata(
+    api: Api, redis_url: str, config: SessionMemConfig
+) -> None:
+    memory = await _chat_memory(api, redis_url, config)
     r = memory.as_retriever(search_type="hybrid", k=2, reranker=Alphabetical(seen=[]))
     docs = await api(r, "invoke", "beagle puppy pottery biscuit name", user_id="u")
     assert len(docs) == 2

@@ -9,23 +9,19 @@ from typing import Any
 
 from langchain_core.messages import BaseMessage
 
-from langchain_sessionmem._backend import Backend
 from langchain_sessionmem._codec import check_messages
+from langchain_sessionmem._core import MemoryCore
 from langchain_sessionmem._keys import check_id, thread_id_of
 from langchain_sessionmem._ops import sessions as sessions_ops
 from langchain_sessionmem._ops.steps import call
-from langchain_sessionmem._ops.target import Store
 from langchain_sessionmem._tokens import messages_tokens
 from langchain_sessionmem.types import SessionInfo, SessionPage
 
 _UNSET = sessions_ops.UNSET
 
 
-class SessionAdmin:
-    """Mixed into ``RedisSessionMemory``; see there."""
-
-    _backend: Backend
-    _store: Store
+class SessionAdmin(MemoryCore):
+    """A part of ``RedisSessionMemory``; see there."""
 
     def thread_id(self, user_id: str, session_id: str) -> str:
         """The LangGraph thread id for ``(user_id, session_id)``: scoped to the user, so two users'

@@ -8,9 +8,8 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, TextIO
 
-from langchain_sessionmem._backend import Backend
+from langchain_sessionmem._core import MemoryCore
 from langchain_sessionmem._ops.steps import Plan
-from langchain_sessionmem._ops.target import Store
 from langchain_sessionmem._ops.transfer import (
     IfExists,
     export_plan,
@@ -41,11 +40,8 @@ def _writer(fp: TextIO) -> Callable[[dict[str, Any]], None]:
     return write
 
 
-class DataTransfer:
-    """Mixed into ``RedisSessionMemory``; see there."""
-
-    _backend: Backend
-    _store: Store
+class DataTransfer(MemoryCore):
+    """A part of ``RedisSessionMemory``; see there."""
 
     # -- reindex -------------------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ reaches the model twice.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
@@ -57,6 +58,7 @@ from typing_extensions import NotRequired
 from langchain_sessionmem._codec import content_text
 from langchain_sessionmem._keys import check_id, session_of_thread
 from langchain_sessionmem._ops import history as history_ops
+from langchain_sessionmem._ops import search as search_ops
 from langchain_sessionmem._ops.steps import Pipeline, Plan, Script
 from langchain_sessionmem._ops.target import Session
 from langchain_sessionmem.errors import ConfigError, InvalidIdError
@@ -314,10 +316,13 @@ class SessionMemoryMiddleware(AgentMiddleware[SessionMemoryState, Any]):
         window = [m for m in stored if m.id is None or m.id not in run_ids]
         query = _query_of(run)
         if self.retriever is not None and query:
-            retriever = self.retriever._settings(
-                {"user_id": s.user_id, "session_id": s.session_id, "exclude_from_seq": max(1, snap.lo)}
+            options = dataclasses.replace(
+                self.retriever.search_options(),
+                user_id=s.user_id,
+                session_id=s.session_id,
+                exclude_from_seq=max(1, snap.lo),
             )
-            found = yield from retriever._plan(query)
+            found = yield from search_ops.search_plan(s.store, options, query)
             shown = [
                 d
                 for d in found

@@ -40,7 +40,7 @@ from hypothesis import strategies as st
 from langchain_core.documents import Document
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
-import langchain_sessionmem.retriever as retriever_module
+import langchain_sessionmem._ops.search as search_ops
 from langchain_sessionmem import RedisSessionMemory, SessionMemConfig
 from langchain_sessionmem._keys import SessionKeys, UserKeys, glob_escape, session_digest, user_digest
 from langchain_sessionmem._search import STOPWORDS, create_index_args, create_vector_index_args, text_query_terms
@@ -385,7 +385,7 @@ def test_the_fuzz_notices_a_killed_server(
 ) -> None:
     url = start_server()
     client, safe, bare = _two_indexes(make_memory, url)
-    monkeypatch.setattr(retriever_module, "text_query_terms", _keep_stopwords)
+    monkeypatch.setattr(search_ops, "text_query_terms", _keep_stopwords)
     try:
         ask(client, [safe], "What are the new shoes that Melanie got used for?", {})  # STOPWORDS 0 alone holds
         with pytest.raises(ServerDied, match="for melanie"):

@@ -186,6 +186,20 @@ async def test_a_reranker_reorders_the_fused_candidates(api: Api, make_memory: M
     assert len(docs) == 2 + len({d.metadata["seq"] for d in docs} - {d.metadata["seq"] for d in seeds})
 
 
+async def test_a_reranker_without_neighbors_returns_only_the_documented_metadata(
+    api: Api, make_memory: MakeMemory
+) -> None:
+    memory = make_memory(embeddings=HashingEmbeddings())
+    await api(memory, "setup")
+    await api(memory, "import_records", session_records("u", "s", _chat(), created_at=MAY_8))
+    r = memory.as_retriever(search_type="hybrid", k=2, reranker=Alphabetical(seen=[]))
+    docs = await api(r, "invoke", "beagle puppy pottery biscuit name", user_id="u")
+    assert len(docs) == 2
+    documented = {"user_id", "session_id", "seq", "timestamp", "timestamp_ms", "type", "role", "message_id"}
+    documented |= {"score", "distance", "match", "message"}
+    assert [set(d.metadata) for d in docs] == [documented, documented]  # no internal marker left behind
+
+
 async def test_fusion_depth_sets_how_many_candidates_each_ranking_gives(api: Api, make_memory: MakeMemory) -> None:
     memory = make_memory(embeddings=HashingEmbeddings())
     await api(memory, "setup")

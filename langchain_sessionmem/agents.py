@@ -59,7 +59,7 @@ from langchain_sessionmem._codec import content_text
 from langchain_sessionmem._keys import check_id, session_of_thread
 from langchain_sessionmem._ops import history as history_ops
 from langchain_sessionmem._ops import search as search_ops
-from langchain_sessionmem._ops.steps import Pipeline, Plan, Script
+from langchain_sessionmem._ops.steps import Plan
 from langchain_sessionmem._ops.target import Session
 from langchain_sessionmem.errors import ConfigError, InvalidIdError
 
@@ -152,24 +152,6 @@ def _query_of(messages: Sequence[BaseMessage]) -> str:
         if m.type == "human":
             return content_text(m.content).strip()
     return ""
-
-
-def _with_read(append: Plan[Any], read: Script) -> Plan[Any]:
-    """Run an append plan, sending its script together with the ``read`` script in one pipeline: one
-    round trip for both. Returns the append script's reply (None when there was nothing to store)
-    and the read's reply."""
-    try:
-        step = next(append)
-        while not isinstance(step, Script):  # the embedding call, if any
-            step = append.send((yield step))
-    except StopIteration:  # nothing to store
-        return None, (yield read)
-    replies = yield Pipeline([step, read])
-    try:
-        append.send(replies[0])
-    except StopIteration as done:
-        return done.value, replies[1]
-    raise RuntimeError("the append plan asked for more than its script")
 
 
 def _search_options(memory: RedisSessionMemory, options: Mapping[str, Any], what: str) -> dict[str, Any]:
@@ -305,9 +287,7 @@ class SessionMemoryMiddleware(AgentMiddleware[SessionMemoryState, Any]):
         run = messages[start:]
         w = self.window
         view = history_ops.View(w.k, w.max_tokens, window=True, instructions=True, summary=True)
-        read, held = yield from history_ops.read_call_plan(s, view)
-        appended, reply = yield from _with_read(history_ops.append_plan(s, run), read)
-        snap, stored = history_ops.decoded(s, reply, held)
+        appended, snap, stored = yield from history_ops.append_then_read_plan(s, run, view)
         run_ids = {m.id for m in run if m.id is not None}
         head: list[str] = [m.text for m in history_ops.context_head(snap)]
         if stored and stored[0].type == "system":

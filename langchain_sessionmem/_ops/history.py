@@ -29,7 +29,7 @@ from langchain_sessionmem._lua.append import Appended, Row, append, appended
 from langchain_sessionmem._lua.read import Snapshot, read
 from langchain_sessionmem._lua.set_summary import set_summary
 from langchain_sessionmem._ops.server import policy_plan
-from langchain_sessionmem._ops.steps import Chat, EmbedDocuments, Plan, Script
+from langchain_sessionmem._ops.steps import Chat, EmbedDocuments, Pipeline, Plan, Script
 from langchain_sessionmem._ops.target import Session
 from langchain_sessionmem._search import context_text
 from langchain_sessionmem._tokens import message_tokens
@@ -205,6 +205,27 @@ def view_plan(s: Session, view: View = View()) -> Plan[list[BaseMessage]]:
     step, held = yield from read_call_plan(s, view)
     snap, messages = decoded(s, (yield step), held)
     return context_head(snap) + messages if view.instructions or view.summary else messages
+
+
+def append_then_read_plan(
+    s: Session, messages: Sequence[BaseMessage], view: View
+) -> Plan[tuple[Appended | None, Snapshot, list[BaseMessage]]]:
+    """Append ``messages`` and read ``view`` in one pipeline: one round trip for both (after the
+    embedding call, if any). Returns what the append stored (None: nothing to store), and the read."""
+    read_step, held = yield from read_call_plan(s, view)
+    append = append_plan(s, messages)
+    try:
+        step = next(append)
+        while not isinstance(step, Script):  # the embedding call, if any
+            step = append.send((yield step))
+    except StopIteration:  # nothing to store
+        return (None, *decoded(s, (yield read_step), held))
+    replies = yield Pipeline([step, read_step])
+    try:
+        append.send(replies[0])
+    except StopIteration as done:
+        return (done.value, *decoded(s, replies[1], held))
+    raise RuntimeError("the append plan asked for more than its script")
 
 
 def state_plan(s: Session, *, instructions: bool = False, summary: bool = False) -> Plan[Snapshot]:

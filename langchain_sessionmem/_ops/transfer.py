@@ -22,13 +22,15 @@ from langchain_sessionmem._cluster import scan_plan, search_plan
 from langchain_sessionmem._codec import decode_seq, decode_stored, reseal_doc, seal_text, sealed_with
 from langchain_sessionmem._keys import UserKeys, glob_escape, parse_message_key
 from langchain_sessionmem._lua.clear import clear
+from langchain_sessionmem._lua.put_vectors import Vector, put_vectors
 from langchain_sessionmem._lua.read import read
+from langchain_sessionmem._lua.reseal import reseal
 from langchain_sessionmem._lua.set_summary import set_summary
 from langchain_sessionmem._ops import history as history_ops
 from langchain_sessionmem._ops import index as index_ops
 from langchain_sessionmem._ops import sessions as sessions_ops
 from langchain_sessionmem._ops.history import summary_message
-from langchain_sessionmem._ops.steps import Command, EmbedDocuments, Pipeline, Plan, Script
+from langchain_sessionmem._ops.steps import Command, EmbedDocuments, Pipeline, Plan
 from langchain_sessionmem._ops.target import Session, Store
 from langchain_sessionmem._search import parse_search
 from langchain_sessionmem._tokens import message_tokens
@@ -146,8 +148,7 @@ def rotate_plan(store: Store, user_id: str) -> Plan[int]:
                 after = decode_seq(raw)
                 pairs += reseal_doc(raw, cipher) or ()
             if pairs:
-                args = [user_id, info.session_id, keys.message_prefix, *pairs]
-                resealed += yield Script("reseal", [keys.meta], args)
+                resealed += yield reseal(keys, user_id, pairs)
             if not page.docs or after >= page.last:
                 break
     return resealed
@@ -415,14 +416,11 @@ def _put_vectors(store: Store, fp: str, dims: int, rows: list[_Row]) -> Plan[int
     if len(vectors) != len(texts):
         raise ConfigError(f"the embeddings returned {len(vectors)} vectors for {len(texts)} texts; nothing was stored")
     own = iter(vectors)
-    sessions: dict[tuple[str, str], list[Any]] = defaultdict(list)
+    sessions: dict[tuple[str, str], list[Vector]] = defaultdict(list)
     for r in rows:  # in the order the texts were sent: each row takes the vector of its own text
         uh, sh, seq = parse_message_key(r.key)
         blob = pack(next(own), cfg.vector_dtype, dims) if r.text else ""
-        sessions[(uh, sh)] += [seq, r.type, blob, text_digest(r.text) if r.text and not r.sealed else ""]
-    cmds: list[Command | Script] = []
-    for (uh, sh), args in sessions.items():
-        user = UserKeys(cfg.key_prefix, "", uh)  # only key names: the raw id is not needed
-        script_args = [user.messages_of(sh), user.vectors_of(sh), uh, sh, fp, *args]
-        cmds.append(Script("put_vectors", [user.meta_of(sh)], script_args))
+        sessions[(uh, sh)].append(Vector(seq, r.type, blob, text_digest(r.text) if r.text and not r.sealed else ""))
+    # only key names: the raw user id is not needed
+    cmds = [put_vectors(UserKeys(cfg.key_prefix, "", uh), sh, fp, v) for (uh, sh), v in sessions.items()]
     return sum(int(n) for n in (yield Pipeline(cmds)))

@@ -17,7 +17,7 @@ from langchain_sessionmem._keys import SessionKeys, message_id_digest
 from langchain_sessionmem._lua.append import Appended
 from langchain_sessionmem._ops import history as ops
 from langchain_sessionmem._ops import sessions
-from langchain_sessionmem._ops.steps import Chat, Command, EmbedDocuments, Script
+from langchain_sessionmem._ops.steps import Chat, Command, EmbedDocuments, Pipeline, Script
 from langchain_sessionmem.errors import ConfigError, IdCollisionError, SummarizationError
 from langchain_sessionmem.testing import HashingEmbeddings
 
@@ -211,3 +211,18 @@ def test_delete_user_returns_the_messages_deleted() -> None:
 
 def test_system_messages_of_a_summary_request_carry_the_prompt() -> None:
     assert ops.transcript([HumanMessage("hi"), SystemMessage("rules")]) == "User: hi\nSystem: rules"
+
+
+def test_an_agent_turn_appends_and_reads_in_one_pipeline() -> None:
+    s = store().session("a", "s")
+    view = ops.View(10, 500, window=True, instructions=True, summary=True)
+    run = [HumanMessage("hi")]
+    stored = [HumanMessage("earlier"), AIMessage("yes"), *run]
+    script = Scripted([[[1, 3, 0, ""], [*header(last=3, lo=1, hi=3), *docs(stored)]]])
+    appended, snap, messages = script.run(ops.append_then_read_plan(s, run, view))
+    (step,) = script.sent
+    assert isinstance(step, Pipeline) and [x.name for x in step.steps] == ["append", "read"]  # type: ignore[union-attr]
+    assert appended == Appended(1, 3, 0, "") and snap.last == 3 and messages == stored
+    nothing = Scripted([[*header(last=2, lo=1, hi=2), *docs(stored[:2])]])
+    appended, _, messages = nothing.run(ops.append_then_read_plan(s, [], view))
+    assert appended is None and messages == stored[:2] and isinstance(nothing.sent[0], Script)  # the read alone

@@ -60,7 +60,7 @@ _NOT_RETRIED = frozenset({"FT.CREATE", "FT.DROPINDEX", "FT.ALTER"})  # a replay 
 _PROBED: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
-def _url_of(client: _cluster.SyncClient | _cluster.AsyncClient) -> str:
+def url_of(client: _cluster.SyncClient | _cluster.AsyncClient) -> str:
     if _cluster.is_cluster_client(client):
         return _cluster.cluster_url_of(client)
     kw = client.connection_pool.connection_kwargs
@@ -99,7 +99,7 @@ class Backend:
         self._async_client = async_client
         self._async_clients = AsyncClients(self._url, async_client)  # one per event loop: see _loops.py
         self._shas: dict[str, str] = {}
-        shown = redis_url or _url_of(client or async_client)  # type: ignore[arg-type]
+        shown = redis_url or url_of(client or async_client)  # type: ignore[arg-type]
         if self._url is not None:
             is_cluster = _cluster.is_cluster_url(self._url)
         else:

@@ -60,7 +60,7 @@ from langchain_core.messages import (
     messages_from_dict,
 )
 
-from langchain_sessionmem._backend import _url_of
+from langchain_sessionmem._backend import url_of
 from langchain_sessionmem._keys import glob_escape
 from langchain_sessionmem._records import message_record, session_record
 from langchain_sessionmem.errors import ConfigError, InvalidRecordError, redact_url, translate_redis_errors
@@ -201,7 +201,7 @@ class _Source:
 
 
 def _emit(client: redis.Redis, resolve: Callable[[str], str], source: _Source) -> Iterator[dict[str, Any]]:
-    url = redact_url(_url_of(client))
+    url = redact_url(url_of(client))
     with translate_redis_errors(url):
         by_session = _group_keys(source)
     for session_id in sorted(by_session):

@@ -75,6 +75,11 @@ def _defaults(cls: type[BaseMessage]) -> dict[str, Any]:
     return out
 
 
+def reply_text(value: Any) -> str:
+    """A Redis reply value as text (redis-py returns bytes unless the client decodes responses)."""
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+
 def content_text(content: str | list[Any], placeholders: bool = False) -> str:
     """The searchable text of a message content: the string, or the text parts of a list.
 
@@ -146,7 +151,7 @@ def open_text(value: str, uh: str, sh: str, cipher: UserCipher | None) -> str:
 
 def sealed_with(value: str | bytes | None, cipher: UserCipher) -> bool:
     """Whether a stored sealed value uses the cipher's current key."""
-    text = value.decode("utf-8") if isinstance(value, bytes) else str(value or "")
+    text = reply_text(value or "")
     return text.startswith(f"{MARK}{cipher.current}:")
 
 

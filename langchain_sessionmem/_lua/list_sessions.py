@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from langchain_sessionmem._codec import reply_text
 from langchain_sessionmem._keys import DIGEST_HEX, UserKeys
-from langchain_sessionmem._lua.session_info import ROW, info_of, text
+from langchain_sessionmem._lua.session_info import ROW, info_of
 from langchain_sessionmem._ops.steps import Script
 from langchain_sessionmem.errors import ConfigError
 from langchain_sessionmem.types import SessionPage
@@ -30,6 +31,6 @@ def list_sessions(user: UserKeys, user_id: str, *, limit: int, cursor: str | Non
 
 
 def page(user_id: str, reply: Sequence[Any]) -> SessionPage:
-    score, sh = text(reply[0]), text(reply[1])
+    score, sh = reply_text(reply[0]), reply_text(reply[1])
     rows = [info_of(user_id, reply[i : i + ROW]) for i in range(2, len(reply), ROW)]
     return SessionPage(rows, f"{int(float(score))}.{sh}" if score else None)

@@ -8,7 +8,7 @@ from typing import Any
 from langchain_core.messages import BaseMessage
 
 from langchain_sessionmem._cache import Cached, ReadCache, State, hint, state_of
-from langchain_sessionmem._codec import decode_messages, open_text
+from langchain_sessionmem._codec import decode_messages, open_text, reply_text
 from langchain_sessionmem._keys import SessionKeys
 from langchain_sessionmem._ops.steps import Script
 from langchain_sessionmem.encryption import UserCipher
@@ -40,10 +40,6 @@ def read(
     return Script("read", [keys.meta, keys.user.user], args)
 
 
-def _text(value: Any) -> str:
-    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
-
-
 @dataclass(frozen=True, slots=True)
 class Snapshot:
     """A decoded reply of the read script."""
@@ -70,10 +66,11 @@ class Snapshot:
     def of(cls, reply: list[Any], cipher: UserCipher | None = None, uh: str = "", sh: str = "") -> Snapshot:
         exists, epoch, first, last, tokens, instr, _itok, summ, sup, _stok, sgen, *nums = reply[:17]
         lo, hi, nsys, nbefore, slo, shi = map(int, nums)
-        summary = open_text(_text(summ), uh, sh, cipher) or None
+        summary = open_text(reply_text(summ), uh, sh, cipher) or None
         return cls(
-            bool(int(exists)), _text(epoch), int(first), int(last), int(tokens), _text(instr) or None, summary,
-            int(sup), int(sgen), lo, hi, nsys, nbefore, slo, shi, reply[17:], cipher,
+            bool(int(exists)), reply_text(epoch), int(first), int(last), int(tokens),
+            reply_text(instr) or None, summary, int(sup), int(sgen), lo, hi, nsys, nbefore, slo, shi,
+            reply[17:], cipher,
         )  # fmt: skip
 
     @property

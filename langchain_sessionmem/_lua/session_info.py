@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any
 
+from langchain_sessionmem._codec import reply_text
 from langchain_sessionmem._keys import SessionKeys
 from langchain_sessionmem._ops.steps import Script
 from langchain_sessionmem.types import SessionInfo
@@ -19,10 +20,6 @@ def session_info(keys: SessionKeys, user_id: str) -> Script:
     return Script("session_info", [keys.meta], [user_id, keys.session_id, keys.message_prefix])
 
 
-def text(value: Any) -> str:
-    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
-
-
 def _time(ms: str) -> datetime:
     return datetime.fromtimestamp(int(ms) / 1000, tz=timezone.utc)
 
@@ -30,7 +27,7 @@ def _time(ms: str) -> datetime:
 def info_of(user_id: str, row: Sequence[Any]) -> SessionInfo:
     """A session row: id, created and last active (ms), message count, tokens, title, metadata
     JSON, instructions ('' for none)."""
-    sid, created, last, count, tokens, title, meta, instr = (text(v) for v in row)
+    sid, created, last, count, tokens, title, meta, instr = (reply_text(v) for v in row)
     metadata = json.loads(meta) if meta else {}
     return SessionInfo(
         user_id, sid, _time(created), _time(last), int(count), int(tokens), title or None, metadata, instr or None

@@ -20,7 +20,7 @@ from langchain_core.documents import Document
 from langchain_core.messages import message_to_dict
 
 from langchain_sessionmem._cluster import search_plan as cluster_search_plan
-from langchain_sessionmem._codec import REBUILDABLE, StoredMessage, content_text, decode_stored
+from langchain_sessionmem._codec import REBUILDABLE, StoredMessage, content_text, decode_stored, reply_text
 from langchain_sessionmem._keys import UserKeys, check_id, parse_message_key
 from langchain_sessionmem._ops.history import stored_plan
 from langchain_sessionmem._ops.steps import Command, EmbedQuery, Pipeline, Plan, Rerank
@@ -374,15 +374,11 @@ def _load_plan(
     replies = yield Pipeline(cmds)
     session_ids = {}
     for sh, (uid, sid) in zip(sessions, replies[len(keys) :], strict=True):
-        if uid is not None and _str(uid) == user_id:
-            session_ids[sh] = _str(sid)
+        if uid is not None and reply_text(uid) == user_id:
+            session_ids[sh] = reply_text(sid)
     docs: dict[Key, Document] = {}
     for key, raw in zip(keys, replies[: len(keys)], strict=True):
         if raw is not None and key[0] in session_ids:
             match, score, dist = want[key]
             docs[key] = document(user_id, session_ids[key[0]], decode_stored(raw, cipher), score, dist, match)
     return docs
-
-
-def _str(value: Any) -> str:
-    return value.decode("utf-8") if isinstance(value, bytes) else str(value)

@@ -8,11 +8,12 @@ from typing import Any
 
 from langchain_core.messages import SystemMessage
 
+from langchain_sessionmem._codec import reply_text
 from langchain_sessionmem._keys import UserKeys, check_id
 from langchain_sessionmem._lua.clear import clear
 from langchain_sessionmem._lua.delete_user import delete_user
 from langchain_sessionmem._lua.list_sessions import list_sessions, page
-from langchain_sessionmem._lua.session_info import session, session_info, text
+from langchain_sessionmem._lua.session_info import session, session_info
 from langchain_sessionmem._lua.set_session import set_session
 from langchain_sessionmem._lua.set_user import set_user
 from langchain_sessionmem._ops.history import check_count, state_plan
@@ -106,9 +107,9 @@ def instructions_plan(store: Store, user_id: str, session_id: str | None) -> Pla
         state = yield from state_plan(store.session(user_id, session_id), instructions=True)
         return state.instructions
     owner, body = yield Command("HMGET", user_keys(store, user_id).user, "uid", "instr")
-    if owner is not None and text(owner) != user_id:
+    if owner is not None and reply_text(owner) != user_id:
         raise IdCollisionError("two different user ids map to the same Redis keys; nothing was read")
-    return text(body) if body is not None else None
+    return reply_text(body) if body is not None else None
 
 
 def delete_session(store: Store, user_id: str, session_id: str) -> Script:

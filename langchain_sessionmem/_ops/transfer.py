@@ -19,7 +19,7 @@ from langchain_core.messages import BaseMessage, SystemMessage
 
 from langchain_sessionmem import _records as rec
 from langchain_sessionmem._cluster import scan_plan, search_plan
-from langchain_sessionmem._codec import decode_seq, decode_stored, reseal_doc, seal_text, sealed_with
+from langchain_sessionmem._codec import decode_seq, decode_stored, reply_text, reseal_doc, seal_text, sealed_with
 from langchain_sessionmem._keys import UserKeys, glob_escape, parse_message_key
 from langchain_sessionmem._lua.clear import clear
 from langchain_sessionmem._lua.put_vectors import Vector, put_vectors
@@ -52,7 +52,7 @@ def users_plan(store: Store, page: int = 1000) -> Plan[list[str]]:
     def found(keys: list[Any]) -> Plan[None]:
         for uid in (yield Pipeline([Command("HGET", k, "uid") for k in keys])):
             if uid is not None:
-                users.add(uid.decode("utf-8") if isinstance(uid, bytes) else str(uid))
+                users.add(reply_text(uid))
 
     yield from scan_plan(match, page, found)
     return sorted(users)
@@ -256,10 +256,6 @@ def _settings(store: Store, s: _Session, created: bool) -> Plan[None]:
     yield sessions_ops.set_fields(s.target.store, s.target.user_id, s.target.session_id, fields)
 
 
-def _text(value: Any) -> str:
-    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
-
-
 def _flush(s: _Session) -> Plan[int]:
     if not s.batch:
         return 0
@@ -342,7 +338,7 @@ def _row(store: Store, key: str, raw: bytes | str, ciphers: dict[str, Any]) -> P
         uh = parse_message_key(key)[0]
         if uh not in ciphers:
             uid = yield Command("HGET", UserKeys(store.config.key_prefix, "", uh).user, "uid")
-            ciphers[uh] = None if uid is None else store.encryption.for_user(_text(uid))
+            ciphers[uh] = None if uid is None else store.encryption.for_user(reply_text(uid))
         cipher = ciphers[uh]
         if cipher is None:
             return None

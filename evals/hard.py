@@ -163,7 +163,9 @@ def records_of(data: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def load(url: str, emb: Embeddings, template: str, prefix: str, data: dict[str, Any]) -> RedisSessionMemory:
-    config = SessionMemConfig(key_prefix=prefix, index_name=f"{prefix}idx", embed_template=template)
+    # Every strategy searches the same stored data, so the speaker and date are stored for the
+    # text_context strategies (the others do not search them).
+    config = SessionMemConfig(key_prefix=prefix, index_name=f"{prefix}idx", embed_template=template, text_context=True)
     memory = RedisSessionMemory(url, config=config, embeddings=emb)
     cleanup(memory, data)
     memory.setup()

@@ -10,6 +10,7 @@ from langchain_core.chat_history import BaseChatMessageHistory
 from langchain_core.runnables import Runnable
 from langchain_core.runnables.history import RunnableWithMessageHistory
 from langchain_core.runnables.utils import ConfigurableFieldSpec
+from pydantic import ValidationError
 
 from langchain_sessionmem._admin import SessionAdmin
 from langchain_sessionmem._data import DataTransfer
@@ -96,8 +97,12 @@ class RedisSessionMemory(SessionAdmin, DataTransfer):
 
     def as_retriever(self, **kwargs: Any) -> RedisSessionHistoryRetriever:
         """A retriever over this memory's messages; ``kwargs`` are its fields (``user_id``,
-        ``session_id``, ``k``, ``search_type``, ...), see RedisSessionHistoryRetriever."""
-        return RedisSessionHistoryRetriever(memory=self, **kwargs)
+        ``session_id``, ``k``, ``search_type``, ...), see RedisSessionHistoryRetriever. An option
+        that cannot work raises ConfigError."""
+        try:
+            return RedisSessionHistoryRetriever(memory=self, **kwargs)
+        except ValidationError as exc:
+            raise ConfigError(f"invalid retriever option: {exc}") from exc
 
     # -- LangChain 1.x agents (the ``agents`` extra) -------------------------------------------
 

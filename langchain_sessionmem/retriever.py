@@ -77,7 +77,8 @@ class RedisSessionHistoryRetriever(BaseRetriever):
     """Candidates taken from each ranking before fusion and reranking (at least ``k``); 0: ``4 * k``."""
     text_context: bool = False
     """Full-text search also matches each message's speaker name and date (``Maya``, ``May 2023``),
-    not only its text. Off by default: with the speaker and date in the embedded text (the default
+    not only its text; needs a memory created with ``SessionMemConfig(text_context=True)``, which
+    stores them. Off by default: with the speaker and date in the embedded text (the default
     ``embed_template``) it measured lower on the hard eval (see the README)."""
     reranker: BaseDocumentCompressor | None = None
     """Any LangChain document compressor (e.g. a cross-encoder): reorders the fused candidates
@@ -117,6 +118,12 @@ class RedisSessionHistoryRetriever(BaseRetriever):
     def model_post_init(self, context: Any) -> None:
         super().model_post_init(context)
         self._backend = self.memory.backend
+        if self.text_context and not self.memory.config.text_context:
+            raise ConfigError(
+                "text_context=True searches the speaker and date stored with each message, which this memory "
+                "does not store: create it with SessionMemConfig(text_context=True) (messages written before "
+                "that are matched by their text alone)"
+            )
 
     def __setattr__(self, name: str, value: Any) -> None:
         super().__setattr__(name, value)

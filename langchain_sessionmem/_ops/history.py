@@ -118,7 +118,7 @@ def append_plan(
     if not docs:
         return None
     times = message_times(len(docs), stamps)
-    if cipher is None:  # speaker and date for full-text search (encrypted text is not searchable)
+    if cfg.text_context and cipher is None:  # speaker and date for full-text search (not of encrypted text)
         docs = [add_text_field(d, "ctx", context_text(m, t)) for d, m, t in zip(docs, msgs, times, strict=True)]
     plain, fp = list(docs), ""
     blobs: list[bytes | str] = [""] * len(docs)

@@ -14,7 +14,7 @@ import redis
 from langchain_core.documents import BaseDocumentCompressor, Document
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
-from langchain_sessionmem import InvalidRecordError, SessionMemConfig, session_records
+from langchain_sessionmem import ConfigError, InvalidRecordError, SessionMemConfig, session_records
 from langchain_sessionmem._search import MESSAGE_SCHEMA
 from langchain_sessionmem.testing import HashingEmbeddings
 from tests.conftest import MakeMemory
@@ -84,7 +84,7 @@ async def test_naive_datetimes_are_utc_and_do_not_shift_dates(
     api: Api, make_memory: MakeMemory, new_york: None
 ) -> None:
     emb = Recording()
-    memory = make_memory(embed_template="{date}", embeddings=emb)
+    memory = make_memory(embed_template="{date}", embeddings=emb, text_context=True)
     await api(memory, "setup")
     late = datetime(2023, 5, 8, 22, 30)  # naive; read as local time it would be 9 May, 02:30 UTC
     records = session_records("u", "s", _chat()[:2], timestamps=[late, late], created_at=late)
@@ -111,7 +111,7 @@ def test_session_records_refuses_what_it_cannot_place() -> None:
 
 
 async def test_full_text_finds_the_speakers_own_turns_and_their_dates(api: Api, make_memory: MakeMemory) -> None:
-    memory = make_memory(embeddings=HashingEmbeddings())
+    memory = make_memory(embeddings=HashingEmbeddings(), text_context=True)
     await api(memory, "setup")
     early = [MAY_8 + timedelta(minutes=i) for i in range(2)]
     late = [MAY_8 + timedelta(days=60, minutes=i) for i in range(2)]
@@ -133,7 +133,7 @@ async def test_full_text_finds_the_speakers_own_turns_and_their_dates(api: Api, 
 async def test_live_writes_index_the_speaker_and_todays_date(
     api: Api, make_memory: MakeMemory, config: SessionMemConfig, raw: redis.Redis
 ) -> None:
-    memory = make_memory()
+    memory = make_memory(text_context=True)
     await api(memory, "setup")
     await api(memory.history("u", "s"), "add_messages", _chat()[:1])
     key = next(raw.scan_iter(match=f"{config.key_prefix}m:*"))
@@ -219,9 +219,8 @@ async def test_setup_migrates_an_index_of_the_previous_schema(
     for path, name, kind, flags in MESSAGE_SCHEMA[:-1]:
         old += [path, "AS", name, kind, *flags]
     raw.execute_command(*old)
-    memory = make_memory()
-    await api(memory.history("u", "s"), "add_messages", [HumanMessage("the old avocado toast", name="Maya")])
-    raw.json().delete(next(raw.scan_iter(match=f"{config.key_prefix}m:*")), "$.ctx")  # as v0.1.0 wrote it
+    make_memory().history("u", "s").add_message(HumanMessage("the old avocado toast", name="Maya"))  # no ctx
+    memory = make_memory(text_context=True)
     await api(memory, "setup")
     await api(memory, "setup")  # idempotent
     wait_indexed(raw, config.index_name)
@@ -241,7 +240,7 @@ async def test_sealing_plain_messages_drops_their_indexed_speaker(
     from langchain_sessionmem import ContentEncryption
     from tests.store.test_encryption import Vault
 
-    before = make_memory()
+    before = make_memory(text_context=True)
     await api(before, "setup")
     await api(before.history("u", "s"), "add_messages", [HumanMessage("hello", name="Melchior")])
     key = next(raw.scan_iter(match=f"{config.key_prefix}m:*"))
@@ -250,3 +249,24 @@ async def test_sealing_plain_messages_drops_their_indexed_speaker(
     assert await api(after, "rotate_encryption", "u") == 1
     assert b"Melchior" not in raw.execute_command("JSON.GET", key, "$")
     assert [m.name for m in await api(after.history("u", "s"), "messages")] == ["Melchior"]
+
+
+async def test_the_speaker_and_date_are_stored_only_when_configured(
+    api: Api, make_memory: MakeMemory, config: SessionMemConfig, raw: redis.Redis
+) -> None:
+    plain = make_memory()
+    await api(plain, "setup")
+    await api(plain.history("u", "a"), "add_messages", [HumanMessage("the avocado toast", name="Maya")])
+    with_context = make_memory(text_context=True)
+    await api(with_context.history("u", "b"), "add_messages", [HumanMessage("the pancakes", name="Maya")])
+    docs = {d["text"]: d for key in raw.scan_iter(match=f"{config.key_prefix}m:*") for d in raw.json().get(key, "$")}
+    assert "ctx" not in docs["the avocado toast"]
+    assert docs["the pancakes"]["ctx"].startswith("Maya ")
+    wait_indexed(raw, config.index_name)
+    r = with_context.as_retriever(search_type="text", k=5, text_context=True)
+    assert [d.page_content for d in await api(r, "invoke", "Maya", user_id="u")] == ["the pancakes"]
+    # Without the option, asking to search the speaker and date is refused, not silently unmatched.
+    with pytest.raises(ConfigError, match=r"SessionMemConfig\(text_context=True\)"):
+        plain.as_retriever(search_type="text", text_context=True)
+    with pytest.raises(ConfigError, match=r"SessionMemConfig\(text_context=True\)"):
+        await api(plain.as_retriever(search_type="text"), "invoke", "Maya", user_id="u", text_context=True)

@@ -4,9 +4,9 @@
 -- keys are known only after the search).
 -- KEYS: the user hash (declared for the prelude's slot check only; nothing reads it).
 -- ARGV: n, mode, text weight, distance threshold ('' none), neighbours, the model fingerprint,
---       the user's message prefix ('P m:{U}:'), the user's meta prefix ('P s:{U}:'), then three
---       commands, each as its argument count and arguments (count 0: none): the KNN FT.SEARCH,
---       the same among this model's vectors only, the BM25 FT.SEARCH.
+--       the user's message prefix ('P m:{U}:'), the user's meta prefix ('P s:{U}:'), the KNN
+--       FT.SEARCH as its argument count and arguments (count 0: none), the query of the same
+--       search among this model's vectors only, the BM25 FT.SEARCH as count and arguments.
 --   The commands are search.py's knn_search / text_search, built by the client from escaped
 --   tokens and hex digests (_search.py): this script adds nothing to a query.
 --   The KNN search runs first; when any of its hits is of another model (a reindex is pending),
@@ -16,58 +16,63 @@
 --   fusion, as search.py's fuse(); 'all': every counting hit. A KNN hit counts when it has a
 --   distance (its key may have expired since the index matched it) within the threshold. With
 --   each of those, the `neighbours` messages before and after it in its session.
--- Returns {knn reply or false, BM25 reply or false, {sh, seq, doc or false, ...}, {sh, uid, sid, ...}}:
---   the searches' replies as FT.SEARCH gives them (RESP2), the documents read (false: gone), and
---   the owner of each of their sessions. The client ranks the replies itself and reads in a
---   second call only what this script did not (nothing, when both rankings agree).
+-- Returns {KNN hits, BM25 hits, documents, owners}, compact (every reply element costs the client
+--   more than its bytes): each hit that counts as 'sh:seq:distance:ts' (KNN) or 'sh:seq:score:ts'
+--   (BM25) in the search's order (false: no such search); each message read as 'sh:seq:' followed
+--   by its document (nothing: gone); and {sh, uid, sid} of each of their sessions. The client
+--   ranks the hits itself and reads in a second call only what this script did not (nothing,
+--   when both rankings agree).
 -- Keys read but not declared (the documents and session metas): allowed on a single server,
 -- where every key is local; each command is still checked against the caller's ACL key patterns.
 local n, mode, w, thr, nb = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local fp, mp, metap = ARGV[6], ARGV[7], ARGV[8]
 local RRF_K = 60
-local commands, at = {}, 9
-for c = 1, 3 do
+local function command_at(at)
   local count = tonumber(ARGV[at])
-  commands[c] = count > 0 and {unpack(ARGV, at + 1, at + count)} or false
-  at = at + count + 1
+  return count > 0 and {unpack(ARGV, at + 1, at + count)} or false, at + count + 1
 end
+local knn, at = command_at(9)
+local knn_model = ARGV[at]
+local text = command_at(at + 1)
 
--- {sh, seq, score} of the hits that count, in the search's order.
 local function fields_of(flat)
   local f = {}
   for i = 1, #flat - 1, 2 do f[flat[i]] = flat[i + 1] end
   return f
 end
+-- The hits that count, in the search's order: {sh, seq, 'sh:seq:score-or-distance:ts'} each.
 local function counting(reply, with_scores)
   local out = {}
   local step = with_scores and 3 or 2
   for i = 2, #reply, step do
     local sh, seq = string.match(reply[i], ':(%x+):(%d+)$')
-    if with_scores then
-      out[#out + 1] = {sh, tonumber(seq), tonumber(reply[i + 1])}
-    else
-      local dist = fields_of(reply[i + 1] or {})['dist']
-      if dist and (not thr or tonumber(dist) <= thr) then out[#out + 1] = {sh, tonumber(seq), 1 - tonumber(dist)} end
+    local f = fields_of(reply[i + step - 1] or {})
+    local value = with_scores and reply[i + 1] or f['dist']
+    if value and (with_scores or not thr or tonumber(value) <= thr) then
+      out[#out + 1] = {sh, tonumber(seq), sh .. ':' .. seq .. ':' .. value .. ':' .. (f['ts'] or '0')}
     end
   end
   return out
 end
 
-local knn_reply, text_reply = false, false
-local rankings = {}
-if commands[1] then
-  knn_reply = redis.call(unpack(commands[1]))
-  for i = 3, #knn_reply, 2 do
-    if fields_of(knn_reply[i] or {})['m'] ~= fp then
-      knn_reply = redis.call(unpack(commands[2]))
+local rankings, hits = {}, {false, false}
+if knn then
+  local reply = redis.call(unpack(knn))
+  for i = 3, #reply, 2 do
+    if fields_of(reply[i] or {})['m'] ~= fp then
+      knn[3] = knn_model
+      reply = redis.call(unpack(knn))
       break
     end
   end
-  rankings[#rankings + 1] = {1 - w, counting(knn_reply, false)}
+  rankings[#rankings + 1] = {1 - w, counting(reply, false)}
+  hits[1] = {}
+  for i, c in ipairs(rankings[#rankings][2]) do hits[1][i] = c[3] end
 end
-if commands[3] then
-  text_reply = redis.call(unpack(commands[3]))
-  rankings[#rankings + 1] = {w, counting(text_reply, true)}
+if text then
+  rankings[#rankings + 1] = {w, counting(redis.call(unpack(text)), true)}
+  hits[2] = {}
+  for i, c in ipairs(rankings[#rankings][2]) do hits[2][i] = c[3] end
 end
 
 -- The seeds, best first: {sh, seq}.
@@ -103,9 +108,7 @@ local function load(sh, seq)
   local key = sh .. ':' .. seq
   if seq < 1 or seen[key] then return end
   seen[key] = true
-  docs[#docs + 1] = sh
-  docs[#docs + 1] = seq
-  docs[#docs + 1] = redis.call('JSON.GET', mp .. key, '.') or false
+  docs[#docs + 1] = key .. ':' .. (redis.call('JSON.GET', mp .. key, '.') or '')
   if not owners[sh] then
     owners[sh] = true
     local m = redis.call('HMGET', metap .. sh, 'uid', 'sid')
@@ -120,4 +123,4 @@ for _, s in ipairs(seeds) do
     if d ~= 0 then load(s[1], s[2] + d) end
   end
 end
-return {knn_reply, text_reply, docs, sessions}
+return {hits[1], hits[2], docs, sessions}

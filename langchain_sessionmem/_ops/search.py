@@ -344,18 +344,19 @@ def _searches_plan(
         replies = yield Pipeline(steps)
     else:
         replies = [(yield steps[0])]
-    found = None
     if not store.facts.is_cluster:
-        found = Found.of(replies[0])
-        replies = [r for r in (found.knn, found.text) if r is not None]
+        found = Found.of(user, replies[0])
+        return [
+            (kind, hits) for kind, hits in (("similarity", found.knn), ("text", found.text)) if hits is not None
+        ], found
     hits = [parse_search(reply, with_scores=(kind == "text"))[1] for kind, reply in zip(kinds, replies, strict=True)]
-    if found is None and knn_model is not None and not one_model(hits[0], fp):
+    if knn_model is not None and not one_model(hits[0], fp):
         # The nearest vectors include another model's (a reindex is pending): search again among
         # this model's only. Filtering by model up front would double every search's time, and
         # when the nearest `fetch` are all this model's they are this model's nearest `fetch`.
         # (The search script applies the same rule on the server.)
         hits[0] = parse_search((yield knn_model))[1]
-    return list(zip(kinds, hits, strict=True)), found
+    return list(zip(kinds, hits, strict=True)), None
 
 
 def script_of(

@@ -121,35 +121,44 @@ class Server:
         raise AssertionError(f"unexpected command {step!r}")
 
     def search_script(self, step: Script) -> Any:
-        _n, _mode, _w, _thr, nb, fp, mp, metap, *rest = step.args
-        commands: list[Command | None] = []
-        for _ in range(3):
-            count, rest = rest[0], rest[1:]
-            commands.append(Command(*rest[:count]) if count else None)
-            rest = rest[count:]
-        knn, knn_model, text = commands
+        _n, _mode, _w, thr, nb, fp, mp, metap, count, *rest = step.args
+        knn = Command(*rest[:count]) if count else None
+        model_query, count, *rest = rest[count:]
+        text = Command(*rest[:count]) if count else None
         ran = self.ran[id(step)] = []
-        replies: list[Any] = [None, None]
-        if knn is not None and knn_model is not None:
+        rows: list[Any] = [None, None]
+        keys: list[str] = []
+        if knn is not None:
             ran.append(knn)
-            replies[0] = self.answer(knn)
-            if any(f[5] != fp for f in replies[0][2::2]):
-                ran.append(knn_model)
-                replies[0] = self.answer(knn_model)
+            reply = self.answer(knn)
+            if any(f[5] != fp for f in reply[2::2]):
+                ran.append(knn := Command(*knn.args[:2], model_query, *knn.args[3:]))
+                reply = self.answer(knn)
+            hits = [
+                (k, f[1], f[3])
+                for k, f in zip(reply[1::2], reply[2::2], strict=True)
+                if thr == "" or float(f[1]) <= float(thr)
+            ]
+            rows[0] = [":".join(map(str, (*parse_message_key(k)[1:], d, ts))) for k, d, ts in hits]
+            keys += [k for k, _, _ in hits]
         if text is not None:
             ran.append(text)
-            replies[1] = self.answer(text)
-        hits = [key for key in (replies[0] or [0])[1::2]] + [key for key in (replies[1] or [0])[1::3]]
-        docs: list[Any] = []
+            reply = self.answer(text)
+            rows[1] = [
+                ":".join(map(str, (*parse_message_key(k)[1:], sc, f[1])))
+                for k, sc, f in zip(reply[1::3], reply[2::3], reply[3::3], strict=True)
+            ]
+            keys += reply[1::3]
+        docs: list[str] = []
         owners: dict[str, list[Any]] = {}
-        for key in hits if self.reads else []:
+        for key in keys if self.reads else []:
             _, sh, seq = parse_message_key(key)
             for s in range(max(1, seq - int(nb)), seq + int(nb) + 1):
-                (keys,) = [k for k in (S1, S2) if k.sh == sh]
-                docs += [sh, s, self.doc(keys, s) if (keys, s) in self.messages else None]
-                owners[sh] = [sh, self.owner, keys.session_id]
+                (session,) = [k for k in (S1, S2) if k.sh == sh]
+                docs.append(f"{sh}:{s}:" + (self.doc(session, s) if (session, s) in self.messages else ""))
+                owners[sh] = [sh, self.owner, session.session_id]
         assert mp == S1.user.message_prefix and metap == S1.user.meta_prefix
-        return [*replies, docs, [x for row in owners.values() for x in row]]
+        return [*rows, docs, [x for row in owners.values() for x in row]]
 
     def ts(self, keys: SessionKeys, seq: int) -> int:
         return self.messages.get((keys, seq), ("", T0))[1]

@@ -37,6 +37,7 @@ from langchain_sessionmem._vectors import fingerprint
 from langchain_sessionmem.encryption import ContentEncryption, KeyRing
 from langchain_sessionmem.errors import ConfigError, IndexSchemaMismatchError
 from langchain_sessionmem.testing import HashingEmbeddings
+from tests.unit.scripted import Scripted
 
 CONFIG = SessionMemConfig(key_prefix="p:", index_name="p:idx", vector_dims=4)
 EMBEDDINGS = HashingEmbeddings(4)
@@ -484,3 +485,24 @@ def test_the_options_default_as_the_retriever_does() -> None:
     for option in fields(SearchOptions):
         if option.name != "search_type":  # None there: the retriever's default, which depends on encryption
             assert option.default == defaults[option.name], option.name
+
+
+def test_the_scripts_reply_is_all_a_search_needs() -> None:
+    """With the scripted executor: the reply of search.lua as it comes (compact hits, documents as
+    'sh:seq:doc', a gone one with no document, the session's owner) and nothing else sent."""
+    store = new_store()
+    store.facts.index_checked = True
+    doc = json.dumps({"seq": 2, "ts": T0, "uh": S1.user.uh, "sh": S1.sh, "type": "human", "text": "kept"})
+    reply = [
+        [f"{S1.sh}:2:0.25:{T0}", f"{S1.sh}:3:0.5:{T0}"],
+        None,
+        [f"{S1.sh}:2:{doc}", f"{S1.sh}:3:"],
+        [S1.sh, "alice", "s1"],
+    ]
+    run = Scripted([[1.0, 0.0, 0.0, 0.0], reply])
+    docs = run.run(search_plan(store, SearchOptions(user_id="alice", search_type="similarity", k=2), "avocado"))
+    assert [(d.page_content, d.metadata["session_id"], d.metadata["score"], d.metadata["distance"]) for d in docs] == [
+        ("kept", "s1", 0.75, 0.25)
+    ]
+    embed, script = run.sent
+    assert isinstance(embed, EmbedQuery) and isinstance(script, Script) and script.name == "search"

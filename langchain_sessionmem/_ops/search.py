@@ -5,9 +5,8 @@ check the first time, in one round trip), ranks the hits, optionally reranks the
 seeds with their neighbours. On a single server the searches and the loading are one call of the
 search script (search.lua), which reads the documents of the hits it ranks best by the same rules;
 on a cluster (where a script may touch only the keys it declares) the seeds are loaded in one more
-round trip. Ranking is pure: ``candidates`` reads one
-search's hits, ``fuse`` is weighted reciprocal rank fusion and ``decay`` the recency weighting;
-``rank`` puts them together.
+round trip. Ranking is pure: ``candidates`` reads one search's hits, ``fuse`` is weighted
+reciprocal rank fusion and ``decay`` the recency weighting; ``rank`` puts them together.
 """
 
 from __future__ import annotations

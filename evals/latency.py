@@ -71,15 +71,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--copies", type=int, default=2, help="copies of the conversations the user holds")
     parser.add_argument("--out", type=Path, default=HERE / "results-latency.md")
     parser.add_argument("--threads", type=int, default=1, help="torch threads for the query embedding")
+    parser.add_argument(
+        "--encode-queries", action="store_true", help="embed queries with sentence-transformers' encode (no fast path)"
+    )
     args = parser.parse_args(argv)
     if not args.redis_url:
         parser.error("set REDIS_URL or pass --redis-url")
     from evals.minilm import MiniLMEmbeddings
 
     # One thread: a query is one short sentence, and on a busy machine a second torch thread waiting
-    # for a core stalls the call (p95 of 0.5 s with two threads on 2 shared cores).
-    emb = QueryTimed(MiniLMEmbeddings(threads=args.threads))
+    # for a core stalls the call (p95 of 0.5 s with two threads on 2 shared cores; on 2026-12-05,
+    # with another process busy on one of the two cores, the forward pass took 22 ms p50 with two
+    # threads against 10.6 ms with one).
+    minilm = MiniLMEmbeddings(threads=args.threads, fast_query=not args.encode_queries)
+    emb = QueryTimed(minilm)
     data = generate()
+    questions = [q["question"] for q in data["questions"]]
+    difference = minilm.query_difference(questions)  # the fast query path against encode
     records: list[dict[str, Any]] = []
     for copy in range(args.copies):
         for record in records_of(data):
@@ -92,7 +100,6 @@ def main(argv: list[str] | None = None) -> int:
         memory.setup()
         memory.import_records(records, batch_size=500)
         wait_indexed(memory)
-        questions = [q["question"] for q in data["questions"]]
         retrievers = {name: memory.as_retriever(user_id=USER, **kw) for name, kw in CONFIGS.items()}
         for q in questions[:20]:  # warm-up: model, connections, scripts
             for r in retrievers.values():
@@ -131,7 +138,16 @@ def main(argv: list[str] | None = None) -> int:
     report = (
         f"# Retriever latency\n\n- {when}; {machine()}; load average {os.getloadavg()[0]:.1f} at the end\n"
         f"- one user, {n} messages, {len(questions)} questions per configuration, "
-        f"query embedded by all-MiniLM-L6-v2 (CPU, {args.threads} torch thread(s)) inside each call\n\n" + table + "\n"
+        f"query embedded by all-MiniLM-L6-v2 (CPU, {args.threads} torch thread(s)) inside each call, "
+        + (
+            "with sentence-transformers' `encode`"
+            if minilm._query is None
+            else "through the frozen forward pass of evals/minilm.py (largest difference to `encode` over the "
+            f"questions: {difference:.1e})"
+        )
+        + "\n\n"
+        + table
+        + "\n"
     )
     args.out.write_text(report, encoding="utf-8")
     sys.stdout.write(report)

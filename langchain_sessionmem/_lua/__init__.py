@@ -40,6 +40,7 @@ NAMES = (
     "set_summary",
     "reseal",
     "put_vectors",
+    "search",
 )
 
 

@@ -2,9 +2,11 @@
 
 ``search_plan`` asks for the query's embedding and the searches (KNN and/or BM25, with the index
 check the first time, in one round trip), ranks the hits, optionally reranks them, and loads the
-seeds with their neighbours in one more round trip. Ranking is pure: ``candidates`` reads one
-search's hits, ``fuse`` is weighted reciprocal rank fusion and ``decay`` the recency weighting;
-``rank`` puts them together.
+seeds with their neighbours. On a single server the searches and the loading are one call of the
+search script (search.lua), which reads the documents of the hits it ranks best by the same rules;
+on a cluster (where a script may touch only the keys it declares) the seeds are loaded in one more
+round trip. Ranking is pure: ``candidates`` reads one search's hits, ``fuse`` is weighted
+reciprocal rank fusion and ``decay`` the recency weighting; ``rank`` puts them together.
 """
 
 from __future__ import annotations
@@ -22,8 +24,10 @@ from langchain_core.messages import message_to_dict
 from langchain_sessionmem._cluster import search_plan as cluster_search_plan
 from langchain_sessionmem._codec import REBUILDABLE, StoredMessage, content_text, decode_stored, reply_text
 from langchain_sessionmem._keys import UserKeys, check_id, parse_message_key
+from langchain_sessionmem._lua.search import Found, Mode
+from langchain_sessionmem._lua.search import search as search_script
 from langchain_sessionmem._ops.history import stored_plan
-from langchain_sessionmem._ops.steps import Command, EmbedQuery, Pipeline, Plan, Rerank
+from langchain_sessionmem._ops.steps import Command, EmbedQuery, Pipeline, Plan, Rerank, Script
 from langchain_sessionmem._ops.target import Session, Store
 from langchain_sessionmem._search import (
     Hit,
@@ -276,9 +280,9 @@ def search_plan(store: Store, o: SearchOptions, query: str) -> Plan[list[Documen
     if o.exclude_from_seq is not None and session is not None:
         exclude_from = min(exclude_from or o.exclude_from_seq, o.exclude_from_seq)
     scope = scope_of(o, user.uh, session, exclude_from)
-    searches = yield from _searches_plan(store, o, search_type, scope, query)
-    cipher = store.cipher(uid) if session is None else session.cipher
     n = o.k if o.reranker is None else o.depth
+    searches, found = yield from _searches_plan(store, user, o, search_type, scope, query, n)
+    cipher = store.cipher(uid) if session is None else session.cipher
     seeds = rank(searches, o, n, time.time() * 1000, fused=search_type == "hybrid")
     if not seeds:
         if o.fallback and session is not None:
@@ -286,8 +290,8 @@ def search_plan(store: Store, o: SearchOptions, query: str) -> Plan[list[Documen
             return [document(o.user_id, o.session_id, s, None, None, "recent") for s in recent]
         return []
     if o.reranker is not None:
-        seeds = yield from _rerank_plan(user, o, seeds, cipher, query)
-    docs = yield from _load_plan(user, o.user_id, seeds, cipher, o.neighbors)
+        seeds = yield from _rerank_plan(user, o, seeds, cipher, query, found)
+    docs = yield from _load_plan(user, o.user_id, seeds, cipher, o.neighbors, found)
     return arrange(docs, seeds, o.neighbors, o.order)
 
 
@@ -303,48 +307,80 @@ def _search_type(store: Store, o: SearchOptions) -> SearchType:
 
 
 def _searches_plan(
-    store: Store, o: SearchOptions, search_type: SearchType, scope: Scope, query: str
-) -> Plan[list[tuple[str, list[Hit]]]]:
+    store: Store, user: UserKeys, o: SearchOptions, search_type: SearchType, scope: Scope, query: str, n: int
+) -> Plan[tuple[list[tuple[str, list[Hit]]], Found | None]]:
     """The hits of each search of ``search_type`` ((kind, hits), similarity first), sent in one
-    round trip (with the index check, the first time)."""
+    round trip (with the index check, the first time); on a single server, with the documents of
+    the best ``n`` (see ``script_of``) read in the same call."""
     cfg = store.config
     plain = search_type == "similarity" and not o.recency_half_life_seconds and o.reranker is None
     fetch = o.k if plain else o.depth
-    kinds: list[str] = []
-    commands: list[Command] = []
+    knn: Command | None = None
+    knn_model: Command | None = None
+    text: Command | None = None
+    fp = ""
     if search_type in ("similarity", "hybrid"):
         vector = yield EmbedQuery(query)
         fp = fingerprint(store.embedder(), len(vector), cfg)
         blob = pack(vector, cfg.vector_dtype, len(vector))
-        kinds.append("similarity")
-        commands.append(knn_search(cfg.vector_index_name, scope, fetch, blob))
+        knn = knn_search(cfg.vector_index_name, scope, fetch, blob)
+        knn_model = knn_search(cfg.vector_index_name, scope, fetch, blob, fp)
     if search_type in ("text", "hybrid"):
-        text = text_query(scope, text_query_terms(query), o.text_context)
-        if text is not None:
-            kinds.append("text")
-            commands.append(text_search(cfg.index_name, text, fetch))
-    if not commands:
-        return []
+        terms = text_query(scope, text_query_terms(query), o.text_context)
+        text = None if terms is None else text_search(cfg.index_name, terms, fetch)
+    kinds = [kind for kind, command in (("similarity", knn), ("text", text)) if command is not None]
+    if not kinds:
+        return [], None
+    if store.facts.is_cluster:
+        steps: list[Command | Script] = [c for c in (knn, text) if c is not None]
+    else:
+        steps = [script_of(user, o, search_type, knn, knn_model, fp, text, n)]
     if not store.facts.index_checked:  # in the same round trip as the search
-        info, *replies = yield Pipeline([Command("FT.INFO", cfg.index_name), *commands])
+        info, *replies = yield Pipeline([Command("FT.INFO", cfg.index_name), *steps])
         check_index(info, cfg)
         store.facts.index_checked = True
+    elif store.facts.is_cluster:
+        replies = yield Pipeline(steps)
     else:
-        replies = yield Pipeline(commands)
+        replies = [(yield steps[0])]
+    if not store.facts.is_cluster:
+        found = Found.of(user, replies[0])
+        return [
+            (kind, hits) for kind, hits in (("similarity", found.knn), ("text", found.text)) if hits is not None
+        ], found
     hits = [parse_search(reply, with_scores=(kind == "text"))[1] for kind, reply in zip(kinds, replies, strict=True)]
-    if kinds[0] == "similarity" and not one_model(hits[0], fp):
+    if knn_model is not None and not one_model(hits[0], fp):
         # The nearest vectors include another model's (a reindex is pending): search again among
         # this model's only. Filtering by model up front would double every search's time, and
         # when the nearest `fetch` are all this model's they are this model's nearest `fetch`.
-        hits[0] = parse_search((yield knn_search(cfg.vector_index_name, scope, fetch, blob, fp)))[1]
-    return list(zip(kinds, hits, strict=True))
+        # (The search script applies the same rule on the server.)
+        hits[0] = parse_search((yield knn_model))[1]
+    return list(zip(kinds, hits, strict=True)), None
+
+
+def script_of(
+    user: UserKeys, o: SearchOptions, search_type: SearchType, knn: Command | None, knn_model: Command | None,
+    fp: str, text: Command | None, n: int,
+) -> Script:  # fmt: skip
+    """The search script call that runs the searches and reads what ``search_plan`` will show: the
+    ``n`` seeds ``rank`` picks and their neighbours (with a recency weighting, which needs the
+    client's clock: every hit and its neighbours; with a reranker, the ``n`` candidates without
+    neighbours, which are read once it has chosen)."""
+    mode: Mode = "fused" if search_type == "hybrid" else "score"
+    if o.recency_half_life_seconds:
+        mode = "all"
+    return search_script(
+        user, knn=knn, knn_model=knn_model, fingerprint=fp, text=text, n=n, mode=mode,
+        text_weight=o.hybrid_text_weight, distance_threshold=o.distance_threshold,
+        neighbors=0 if o.reranker is not None else o.neighbors,
+    )  # fmt: skip
 
 
 def _rerank_plan(
-    user: UserKeys, o: SearchOptions, pool: list[Seed], cipher: UserCipher | None, query: str
+    user: UserKeys, o: SearchOptions, pool: list[Seed], cipher: UserCipher | None, query: str, found: Found | None
 ) -> Plan[list[Seed]]:
     """The reranker's first ``o.k`` of the fused candidates (``pool``), in its order."""
-    docs = yield from _load_plan(user, o.user_id, pool, cipher, 0)
+    docs = yield from _load_plan(user, o.user_id, pool, cipher, 0, found)
     by_position = {}  # what a compressor keeps of a document: its metadata's session_id and seq
     for seed in pool:
         if (doc := docs.get(seed.key)) is not None:
@@ -361,24 +397,31 @@ def _rerank_plan(
 
 
 def _load_plan(
-    user: UserKeys, user_id: str | None, seeds: Sequence[Seed], cipher: UserCipher | None, neighbors: int
-) -> Plan[dict[Key, Document]]:
-    """The seeds and their neighbours as Documents, with their sessions' ids, in one round trip;
-    messages gone since the search (and sessions of another user: a digest collision) drop out."""
+    user: UserKeys, user_id: str | None, seeds: Sequence[Seed], cipher: UserCipher | None, neighbors: int,
+    found: Found | None = None,
+) -> Plan[dict[Key, Document]]:  # fmt: skip
+    """The seeds and their neighbours as Documents, with their sessions' ids; messages gone since
+    the search (and sessions of another user: a digest collision) drop out. What the search script
+    read (``found``) is taken from there; the rest is read in one round trip (none, normally)."""
     want = wanted(seeds, neighbors)
-    keys = list(want)
-    sessions = list(dict.fromkeys(sh for sh, _ in keys))
-    # JSON.GET per key, not JSON.MGET: see the READ script (ACL checks only MGET's first key).
-    cmds = [Command("JSON.GET", f"{user.messages_of(sh)}{seq}", ".") for sh, seq in keys]
-    cmds += [Command("HMGET", user.meta_of(sh), "uid", "sid") for sh in sessions]
-    replies = yield Pipeline(cmds)
-    session_ids = {}
-    for sh, (uid, sid) in zip(sessions, replies[len(keys) :], strict=True):
-        if uid is not None and reply_text(uid) == user_id:
-            session_ids[sh] = reply_text(sid)
+    raws: dict[Key, Any] = {}
+    owners: dict[str, tuple[str | None, str | None]] = {}
+    if found is not None:
+        raws = {key: found.docs[key] for key in want if key in found.docs}
+        owners = dict(found.owners)
+    if keys := [key for key in want if key not in raws]:
+        sessions = [sh for sh in dict.fromkeys(sh for sh, _ in keys) if sh not in owners]
+        # JSON.GET per key, not JSON.MGET: see the READ script (ACL checks only MGET's first key).
+        cmds = [Command("JSON.GET", f"{user.messages_of(sh)}{seq}", ".") for sh, seq in keys]
+        cmds += [Command("HMGET", user.meta_of(sh), "uid", "sid") for sh in sessions]
+        replies = yield Pipeline(cmds)
+        raws.update(zip(keys, replies[: len(keys)], strict=True))
+        for sh, (uid, sid) in zip(sessions, replies[len(keys) :], strict=True):
+            owners[sh] = (None if uid is None else reply_text(uid), None if sid is None else reply_text(sid))
+    session_ids = {sh: sid for sh, (uid, sid) in owners.items() if uid is not None and uid == user_id}
     docs: dict[Key, Document] = {}
-    for key, raw in zip(keys, replies[: len(keys)], strict=True):
+    for key, (match, score, dist) in want.items():
+        raw = raws.get(key)
         if raw is not None and key[0] in session_ids:
-            match, score, dist = want[key]
             docs[key] = document(user_id, session_ids[key[0]], decode_stored(raw, cipher), score, dist, match)
     return docs

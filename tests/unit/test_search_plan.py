@@ -2,7 +2,9 @@
 
 The scripted server answers each step as Redis Stack would (replies in RESP2 form) from the hits
 and messages a test gives it, and records every step, so the tests check what is sent as well as
-what comes back. Ranking, fusion and recency decay are pure and tested directly.
+what comes back. Its search script (single server) runs the searches it is given and reads every
+hit with its neighbours (search.lua reads fewer: tests/store check which); on a cluster the plan
+sends the searches and the loads itself. Ranking, fusion and recency decay are pure and tested directly.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import pytest
 from langchain_core.documents import Document
 
 from langchain_sessionmem import RedisSessionHistoryRetriever, RedisSessionMemory, SessionMemConfig
-from langchain_sessionmem._keys import SessionKeys
+from langchain_sessionmem._keys import SessionKeys, parse_message_key
 from langchain_sessionmem._ops.search import (
     RRF_K,
     SearchOptions,
@@ -35,6 +37,7 @@ from langchain_sessionmem._vectors import fingerprint
 from langchain_sessionmem.encryption import ContentEncryption, KeyRing
 from langchain_sessionmem.errors import ConfigError, IndexSchemaMismatchError
 from langchain_sessionmem.testing import HashingEmbeddings
+from tests.unit.scripted import Scripted
 
 CONFIG = SessionMemConfig(key_prefix="p:", index_name="p:idx", vector_dims=4)
 EMBEDDINGS = HashingEmbeddings(4)
@@ -65,7 +68,10 @@ class Server:
     messages: dict[tuple[SessionKeys, int], tuple[str, int]] = field(default_factory=dict)
     info: dict[str, Any] = field(default_factory=index_info)
     reranked: list[str] | None = None  # page_content order the reranker returns
+    reads: bool = True  # the search script reads documents (False: it reads none)
+    owner: str = "alice"  # the user_id every session meta holds
     sent: list[Step] = field(default_factory=list)
+    ran: dict[int, list[Command]] = field(default_factory=dict)  # id of a script step -> what it ran
 
     def __call__(self, step: Step) -> Any:
         self.sent.append(step)
@@ -82,6 +88,8 @@ class Server:
         raise AssertionError(f"unexpected step {step!r}")
 
     def answer(self, step: Command | Script) -> Any:
+        if isinstance(step, Script) and step.name == "search":
+            return self.search_script(step)
         if isinstance(step, Script):
             assert step.name == "read"
             (keys,) = [k for k in (S1, S2) if k.meta == step.keys[0]]
@@ -108,10 +116,50 @@ class Server:
             return self.doc(*found[0]) if found else None
         if name == "HMGET":
             (keys,) = [k for k in (S1, S2) if k.meta == args[1]]
-            return ["alice", keys.session_id]
+            return [self.owner, keys.session_id]
         if name == "HGET":
             return str(max(seq for _, seq in self.messages))
         raise AssertionError(f"unexpected command {step!r}")
+
+    def search_script(self, step: Script) -> Any:
+        _n, _mode, _w, thr, nb, fp, mp, metap, count, *rest = step.args
+        knn = Command(*rest[:count]) if count else None
+        model_query, count, *rest = rest[count:]
+        text = Command(*rest[:count]) if count else None
+        ran = self.ran[id(step)] = []
+        rows: list[Any] = [None, None]
+        keys: list[str] = []
+        if knn is not None:
+            ran.append(knn)
+            reply = self.answer(knn)
+            if any(f[5] != fp for f in reply[2::2]):
+                ran.append(knn := Command(*knn.args[:2], model_query, *knn.args[3:]))
+                reply = self.answer(knn)
+            hits = [
+                (k, f[1], f[3])
+                for k, f in zip(reply[1::2], reply[2::2], strict=True)
+                if thr == "" or float(f[1]) <= float(thr)
+            ]
+            rows[0] = [":".join(map(str, (*parse_message_key(k)[1:], d, ts))) for k, d, ts in hits]
+            keys += [k for k, _, _ in hits]
+        if text is not None:
+            ran.append(text)
+            reply = self.answer(text)
+            rows[1] = [
+                ":".join(map(str, (*parse_message_key(k)[1:], sc, f[1])))
+                for k, sc, f in zip(reply[1::3], reply[2::3], reply[3::3], strict=True)
+            ]
+            keys += reply[1::3]
+        docs: list[str] = []
+        owners: dict[str, list[Any]] = {}
+        for key in keys if self.reads else []:
+            _, sh, seq = parse_message_key(key)
+            for s in range(max(1, seq - int(nb)), seq + int(nb) + 1):
+                (session,) = [k for k in (S1, S2) if k.sh == sh]
+                docs.append(f"{sh}:{s}:" + (self.doc(session, s) if (session, s) in self.messages else ""))
+                owners[sh] = [sh, self.owner, session.session_id]
+        assert mp == S1.user.message_prefix and metap == S1.user.meta_prefix
+        return [*rows, docs, [x for row in owners.values() for x in row]]
 
     def ts(self, keys: SessionKeys, seq: int) -> int:
         return self.messages.get((keys, seq), ("", T0))[1]
@@ -123,11 +171,15 @@ class Server:
     def commands(self, name: str) -> list[Command]:
         """Every command ``name`` sent, alone or in a pipeline, in order."""
         steps = [s for p in self.sent for s in (p.steps if isinstance(p, Pipeline) else [p])]
+        steps = [c for s in steps for c in (self.ran.get(id(s), []) if isinstance(s, Script) else [s])]
         return [s for s in steps if isinstance(s, Command) and s.name == name]
 
 
-def new_store(encryption: ContentEncryption | None = None) -> Store:
-    return Store(CONFIG, ServerFacts("redis://scripted", False), EMBEDDINGS, encryption)
+def new_store(encryption: ContentEncryption | None = None, *, cluster: bool = False) -> Store:
+    """A store of a single server, or of a cluster whose search is coordinated (the two-trip path)."""
+    return Store(
+        CONFIG, ServerFacts("redis://scripted", cluster, search_coordinated=cluster or None), EMBEDDINGS, encryption
+    )
 
 
 def search(server: Server, store: Store | None = None, query: str = "avocado toast", **options: Any) -> list[Document]:
@@ -146,9 +198,9 @@ def conversation(n: int = 8) -> dict[tuple[SessionKeys, int], tuple[str, int]]:
 # -- what is sent -----------------------------------------------------------------------------------
 
 
-def test_hybrid_sends_knn_and_bm25_in_one_pipeline_and_checks_the_index_only_the_first_time() -> None:
+def test_on_a_cluster_hybrid_sends_knn_and_bm25_in_one_pipeline_and_checks_the_index_only_the_first_time() -> None:
     server = Server(knn=[(S1, 2, 0.1, FP)], bm25=[(S1, 3, 2.0)], messages=conversation())
-    store = new_store()
+    store = new_store(cluster=True)
     assert texts(search(server, store, search_type="hybrid", k=2)) == ["m2", "m3"]
     embed, first, load = server.sent
     assert embed == EmbedQuery("avocado toast")
@@ -165,6 +217,60 @@ def test_hybrid_sends_knn_and_bm25_in_one_pipeline_and_checks_the_index_only_the
     server.sent.clear()
     search(server, store, search_type="hybrid", k=2)
     assert [c.name for c in server.sent[1].steps] == ["FT.SEARCH", "FT.SEARCH"]  # type: ignore[union-attr]
+
+
+def test_on_a_single_server_a_search_is_one_script_call_with_the_index_check_in_the_same_round_trip() -> None:
+    server = Server(knn=[(S1, 2, 0.1, FP)], bm25=[(S1, 3, 2.0)], messages=conversation())
+    store = new_store()
+    docs = search(server, store, search_type="hybrid", k=2)
+    assert texts(docs) == ["m2", "m3"] and [d.metadata["session_id"] for d in docs] == ["s1", "s1"]
+    embed, first = server.sent
+    assert isinstance(first, Pipeline) and [type(s).__name__ for s in first.steps] == ["Command", "Script"]
+    script = first.steps[1]
+    assert isinstance(script, Script) and script.name == "search" and list(script.keys) == [S1.user.user]
+    assert store.facts.index_checked
+    server.sent.clear()
+    search(server, store, search_type="hybrid", k=2)
+    assert [type(s).__name__ for s in server.sent] == ["EmbedQuery", "Script"]  # one round trip
+    on_cluster = Server(knn=[(S1, 2, 0.1, FP)], bm25=[(S1, 3, 2.0)], messages=conversation())
+    assert texts(search(on_cluster, new_store(cluster=True), search_type="hybrid", k=2)) == texts(docs)
+    assert on_cluster.commands("FT.SEARCH") == server.commands("FT.SEARCH")  # the same (escaped) queries
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        ({"search_type": "similarity", "k": 3}, [3, "score", "0.5", "", 0]),
+        ({"search_type": "hybrid", "k": 3, "neighbors": 1, "hybrid_text_weight": 0.3}, [3, "fused", "0.3", "", 1]),
+        ({"search_type": "text", "k": 2, "distance_threshold": 0.25}, [2, "score", "0.5", "0.25", 0]),
+        (
+            {"search_type": "similarity", "k": 3, "recency_half_life_seconds": 60, "neighbors": 2},
+            [3, "all", "0.5", "", 2],
+        ),
+        ({"search_type": "hybrid", "k": 3, "reranker": object(), "neighbors": 2}, [20, "fused", "0.5", "", 0]),
+    ],
+)
+def test_the_script_reads_what_the_plan_will_rank_first(options: dict[str, Any], expected: list[Any]) -> None:
+    server = Server(messages=conversation(), reranked=[])
+    search(server, **options)
+    (script,) = [s for p in server.sent for s in (p.steps if isinstance(p, Pipeline) else [p]) if isinstance(s, Script)]
+    assert list(script.args[:5]) == expected  # n, mode, text weight, distance threshold, neighbours
+
+
+def test_what_the_script_did_not_read_is_read_in_one_more_round_trip() -> None:
+    server = Server(knn=[(S1, 2, 0.1, FP), (S1, 9, 0.2, FP)], messages=conversation(8), reads=False)
+    assert texts(search(server, search_type="similarity", k=2)) == ["m2"]  # seq 9 is gone
+    embed, first, load = server.sent
+    assert isinstance(load, Pipeline) and [c.name for c in load.steps] == ["JSON.GET", "JSON.GET", "HMGET"]  # type: ignore[union-attr]
+    read = Server(knn=[(S1, 2, 0.1, FP), (S1, 9, 0.2, FP)], messages=conversation(8))
+    assert texts(search(read, search_type="similarity", k=2)) == ["m2"]  # the script found 9 gone: no more trips
+    assert len(read.sent) == 2
+
+
+@pytest.mark.parametrize("reads", [True, False], ids=["read-by-the-script", "read-by-the-plan"])
+def test_a_session_of_another_user_is_left_out(reads: bool) -> None:
+    server = Server(knn=[(S1, 2, 0.1, FP)], messages=conversation(), owner="mallory", reads=reads)
+    assert search(server, search_type="similarity", k=2) == []
 
 
 def test_an_index_of_another_schema_is_refused_and_checked_again_next_time() -> None:
@@ -184,15 +290,19 @@ def test_plain_similarity_fetches_k_and_ranking_options_fetch_the_fusion_depth()
     assert limits == [3, 20, 3]  # the threshold cuts, it does not rank: k is enough
 
 
-def test_another_models_vectors_among_the_nearest_trigger_one_search_among_this_models() -> None:
+@pytest.mark.parametrize("cluster", [False, True], ids=["single", "cluster"])
+def test_another_models_vectors_among_the_nearest_trigger_one_search_among_this_models(cluster: bool) -> None:
     server = Server(knn=[(S1, 1, 0.05, "old-model"), (S1, 2, 0.2, FP)], messages=conversation())
-    docs = search(server, search_type="similarity", k=2)
+    docs = search(server, new_store(cluster=cluster), search_type="similarity", k=2)
     assert texts(docs) == ["m2"]  # never the other model's vector, however near
     first, again = server.commands("FT.SEARCH")
     assert "@m:{" not in first.args[2] and f"@m:{{{FP}}}" in again.args[2]
-    assert server.sent[2] == again  # a lone command after the pipeline
+    if cluster:
+        assert server.sent[2] == again  # a lone command after the pipeline
+    else:
+        assert len(server.sent) == 2  # the embedding, then the script (which searched again itself)
     only_ours = Server(knn=[(S1, 2, 0.2, FP)], messages=conversation())
-    search(only_ours, search_type="similarity", k=2)
+    search(only_ours, new_store(cluster=cluster), search_type="similarity", k=2)
     assert len(only_ours.commands("FT.SEARCH")) == 1
 
 
@@ -329,9 +439,9 @@ def test_neighbors_are_loaded_once_each_and_follow_their_seed() -> None:
     want = wanted(seeds, 1)
     assert list(want) == [("s", 5), ("s", 6), ("s", 1), ("s", 4), ("s", 7), ("s", 2)]  # no seq 0
     assert want[("s", 6)] == ("seed", 0.8, 0.2) and want[("s", 4)] == ("neighbor", None, None)
-    server = Server(knn=[(S1, 5, 0.1, FP), (S1, 6, 0.2, FP), (S2, 1, 0.3, FP)], messages=conversation(8))
+    server = Server(knn=[(S1, 5, 0.1, FP), (S1, 6, 0.2, FP), (S2, 1, 0.3, FP)], messages=conversation(8), reads=False)
     server.messages[(S2, 1)] = ("other", T0)
-    docs = search(server, search_type="similarity", k=3, neighbors=1)
+    docs = search(server, search_type="similarity", k=3, neighbors=1)  # loaded by the plan: the script read none
     assert texts(docs) == ["m5", "m4", "m6", "m7", "other"]
     assert [d.metadata["match"] for d in docs] == ["seed", "neighbor", "seed", "neighbor", "seed"]
     gets = [c.args[1] for c in server.commands("JSON.GET")]
@@ -375,3 +485,24 @@ def test_the_options_default_as_the_retriever_does() -> None:
     for option in fields(SearchOptions):
         if option.name != "search_type":  # None there: the retriever's default, which depends on encryption
             assert option.default == defaults[option.name], option.name
+
+
+def test_the_scripts_reply_is_all_a_search_needs() -> None:
+    """With the scripted executor: the reply of search.lua as it comes (compact hits, documents as
+    'sh:seq:doc', a gone one with no document, the session's owner) and nothing else sent."""
+    store = new_store()
+    store.facts.index_checked = True
+    doc = json.dumps({"seq": 2, "ts": T0, "uh": S1.user.uh, "sh": S1.sh, "type": "human", "text": "kept"})
+    reply = [
+        [f"{S1.sh}:2:0.25:{T0}", f"{S1.sh}:3:0.5:{T0}"],
+        None,
+        [f"{S1.sh}:2:{doc}", f"{S1.sh}:3:"],
+        [S1.sh, "alice", "s1"],
+    ]
+    run = Scripted([[1.0, 0.0, 0.0, 0.0], reply])
+    docs = run.run(search_plan(store, SearchOptions(user_id="alice", search_type="similarity", k=2), "avocado"))
+    assert [(d.page_content, d.metadata["session_id"], d.metadata["score"], d.metadata["distance"]) for d in docs] == [
+        ("kept", "s1", 0.75, 0.25)
+    ]
+    embed, script = run.sent
+    assert isinstance(embed, EmbedQuery) and isinstance(script, Script) and script.name == "search"

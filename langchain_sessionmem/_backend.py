@@ -106,6 +106,7 @@ class Backend:
             is_cluster = _cluster.is_cluster_client(client or async_client)
         facts = ServerFacts(redact_url(shown), is_cluster)
         self.store = Store(config, facts, embeddings, encryption, ReadCache(config.read_cache_messages))
+        self._errors = translate_redis_errors(facts.url)  # entered around every call: made once
 
     @property
     def config(self) -> SessionMemConfig:
@@ -135,9 +136,9 @@ class Backend:
         """The async client of the running event loop."""
         return self._async_clients.current()
 
-    def errors(self) -> Any:
+    def errors(self) -> translate_redis_errors:
         """Context manager translating redis errors; the same for sync and async calls."""
-        return translate_redis_errors(self.url)
+        return self._errors
 
     # -- sending, with retries ------------------------------------------------------------------
     # Every script is safe to run twice (appends carry a batch id the script remembers, a summary
@@ -152,25 +153,32 @@ class Backend:
             yield min(pause, 2.0) * random.uniform(0.5, 1.0)
             pause *= 2
 
+    def _pauses(self, steps: Sequence[Command | Script]) -> tuple[Iterator[float], Iterator[float]]:
+        """The pauses before each retry: after a dropped connection, and while a slot migrates
+        (made on the first failure only: most calls never need them)."""
+        return self._delays(steps), _cluster.migration_delays(self.config.slot_migration_wait_seconds)
+
     def _send(self, steps: Sequence[Command | Script], send: Callable[[], Any]) -> Any:
-        delays, moving = self._delays(steps), _cluster.migration_delays(self.config.slot_migration_wait_seconds)
+        pauses = None
         while True:
             try:
-                with self.errors():
+                with self._errors:
                     return send()
             except RedisUnavailableError as exc:
+                delays, moving = pauses = pauses or self._pauses(steps)
                 pause = next(moving if isinstance(exc, SlotMigratingError) else delays, None)
                 if pause is None:
                     raise
                 time.sleep(pause)
 
     async def _asend(self, steps: Sequence[Command | Script], send: Callable[[], Awaitable[Any]]) -> Any:
-        delays, moving = self._delays(steps), _cluster.migration_delays(self.config.slot_migration_wait_seconds)
+        pauses = None
         while True:
             try:
-                with self.errors():
+                with self._errors:
                     return await send()
             except RedisUnavailableError as exc:
+                delays, moving = pauses = pauses or self._pauses(steps)
                 pause = next(moving if isinstance(exc, SlotMigratingError) else delays, None)
                 if pause is None:
                     raise

@@ -68,9 +68,19 @@ def _fallback(tokenizer: str, error: Exception | None) -> Counter:
     return _approx
 
 
+_ROLE_TOKENS: dict[tuple[Counter, str], int] = {}  # (counter, message type) -> tokens of its role: a few entries
+
+
+def _role_tokens(count: Counter, kind: str) -> int:
+    tokens = _ROLE_TOKENS.get((count, kind))
+    if tokens is None:
+        tokens = _ROLE_TOKENS[(count, kind)] = count(_ROLES.get(kind, kind))
+    return tokens
+
+
 def message_tokens(message: BaseMessage, count: Counter) -> int:
     """Tokens ``message`` takes in a chat request."""
-    n = 3 + count(_ROLES.get(message.type, message.type)) + count(content_text(message.content))
+    n = 3 + _role_tokens(count, message.type) + count(content_text(message.content))
     if message.name:
         n += 1 + count(message.name)
     if isinstance(message, AIMessage):

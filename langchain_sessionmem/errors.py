@@ -40,8 +40,7 @@ Each class also derives from the matching built-in, so ``except ValueError`` kee
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+from types import TracebackType
 
 import redis.exceptions as rex
 
@@ -342,14 +341,22 @@ def _translate(exc: rex.RedisError | rex.RedisClusterException, url: str) -> Ses
     return RedisCommandError(f"Redis at {url} returned an error: {msg}")
 
 
-@contextmanager
-def translate_redis_errors(url: str) -> Iterator[None]:
+class translate_redis_errors:  # noqa: N801 - used as a function: ``with translate_redis_errors(url):``
     """Re-raise redis-py errors as this package's errors, with the cause kept.
 
     Used by the sync and the async paths alike: an awaited call inside the ``with``
-    block raises through it the same way.
+    block raises through it the same way. A plain class, not ``@contextmanager``: it is entered
+    around every command, and one object can be entered again and again (no generator per use).
     """
-    try:
-        yield
-    except (rex.RedisError, rex.RedisClusterException) as exc:
-        raise _translate(exc, url) from exc
+
+    __slots__ = ("url",)
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        if isinstance(exc, (rex.RedisError, rex.RedisClusterException)):
+            raise _translate(exc, self.url) from exc

@@ -26,7 +26,7 @@ if m[1] then
 end
 local bid = ARGV[12]
 local done = m[7] or ''
-if bid ~= '' and m[1] then
+if bid ~= '' and m[1] and string.find(done, bid, 1, true) then  -- (a plain find first: cheaper)
   local a, b, at, was = string.match(done, bid .. ':(%d+):(%d+):(%d+):?([01]*);')
   if a then return {tonumber(a), tonumber(b), tonumber(at), was} end
 end
@@ -79,12 +79,19 @@ if not m[1] then
   redis.call('HSET', meta, 'uid', uid, 'sid', sid, 'created', now, 'epoch', epoch)
 end
 if not owner then redis.call('HSET', ukey, 'uid', uid) end
-redis.call('HSET', meta, 'first', first, 'seq', seq, 'ctok', ctok, 'last_active', now)
 if bid ~= '' then
   done = done .. bid .. ':' .. lo .. ':' .. seq .. ':' .. now .. ':' .. kept .. ';'
-  local _, n = string.gsub(done, ';', '')
-  if n > 8 then done = string.sub(done, string.find(done, ';', 1, true) + 1) end
-  redis.call('HSET', meta, 'batches', done)
+  -- Keep the last 8: the string held at most 8 before this one, so drop its first when a 9th ';'
+  -- exists (up to 9 plain finds cost less than counting with gsub, which copies the string).
+  local p = 0
+  for _ = 1, 9 do
+    p = string.find(done, ';', p + 1, true)
+    if not p then break end
+  end
+  if p then done = string.sub(done, string.find(done, ';', 1, true) + 1) end
+  redis.call('HSET', meta, 'first', first, 'seq', seq, 'ctok', ctok, 'last_active', now, 'batches', done)
+else
+  redis.call('HSET', meta, 'first', first, 'seq', seq, 'ctok', ctok, 'last_active', now)
 end
 if title ~= '' and not m[6] then redis.call('HSET', meta, 'title', title) end
 

@@ -10,10 +10,12 @@
 --   Then the reader's cache (see _cache.py): epoch, lo, hi of the messages it holds decoded ('', 0, -1:
 --   none), and check ('1' or '0'). Of those, the ones this read would return are skipped; with check,
 --   only if every one of their keys still exists (needed only where the server may evict keys).
--- Returns {exists, epoch, first, last, tokens, instructions, itok, summary, sup, stok, sgen, lo, hi,
---          nsys, nbefore, slo, shi, doc...}: the docs of messages lo..hi in sequence order, except the
---          skipped slo..shi (none when slo > shi), which fall after the first nsys + nbefore docs;
---          nsys is 1 when the kept system message comes first.
+-- Returns {numbers, epoch, instructions, summary, doc...}; numbers is one string of 14 integers
+--          separated by spaces: exists first last tokens itok sup stok sgen lo hi nsys nbefore slo shi
+--          (one reply element instead of 14: a client parses each element of a reply on its own). The
+--          docs are those of messages lo..hi in sequence order, except the skipped slo..shi (none when
+--          slo > shi), which fall after the first nsys + nbefore docs; nsys is 1 when the kept system
+--          message comes first.
 local uid, mp = ARGV[1], ARGV[3]
 local k, after, limit, budget = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
 local flags = ARGV[8]
@@ -28,7 +30,7 @@ if wi then
     if u[1] == uid and u[2] then instr, itok = u[2], tonumber(u[3] or 0) end
   end
 end
-if not m[1] then return {0, '', 1, 0, 0, instr or '', itok, '', 0, 0, 0, 1, 0, 0, 0, 1, 0} end
+if not m[1] then return {'0 1 0 0 ' .. itok .. ' 0 0 0 1 0 0 0 1 0', '', instr or '', ''} end
 if m[1] ~= uid or m[2] ~= ARGV[2] then return redis.error_reply('SESSIONMEM_ID_COLLISION session') end
 local last = tonumber(m[4])
 local first = live_first(mp, tonumber(m[3]), last)
@@ -70,8 +72,8 @@ if ARGV[9] ~= '' and ARGV[9] == m[5] then
   end
   if a <= b and live == b - a + 1 then slo, shi = a, b end
 end
-local out = {1, m[5], first, last, tokens, instr or '', itok, sum, sup, stok, tonumber(m[12] or 0), lo, hi,
-             sys and 1 or 0, 0, slo, shi}
+local nsys = sys and 1 or 0
+local out = {'', m[5], instr or '', sum}
 if sys then out[#out + 1] = redis.call('JSON.GET', mp .. sys, '.') end
 -- One JSON.GET per document, not JSON.MGET: RedisJSON 2.8 checks only JSON.MGET's first key
 -- against ACL key patterns, so the package does not need (and an ACL user should not get) it.
@@ -82,6 +84,8 @@ local function fetch(a, b)
   end
 end
 fetch(lo, math.min(hi, slo - 1))
-out[15] = #out - 17 - out[14]
+local nbefore = #out - 4 - nsys
 fetch(math.max(lo, shi + 1), hi)
+out[1] = table.concat({1, first, last, tokens, itok, sup, stok, tonumber(m[12] or 0), lo, hi, nsys, nbefore, slo,
+                       shi}, ' ')
 return out

@@ -64,13 +64,14 @@ class Snapshot:
 
     @classmethod
     def of(cls, reply: list[Any], cipher: UserCipher | None = None, uh: str = "", sh: str = "") -> Snapshot:
-        exists, epoch, first, last, tokens, instr, _itok, summ, sup, _stok, sgen, *nums = reply[:17]
-        lo, hi, nsys, nbefore, slo, shi = map(int, nums)
+        numbers, epoch, instr, summ = reply[:4]
+        exists, first, last, tokens, _itok, sup, _stok, sgen, lo, hi, nsys, nbefore, slo, shi = map(
+            int, numbers.split()
+        )
         summary = open_text(reply_text(summ), uh, sh, cipher) or None
         return cls(
-            bool(int(exists)), reply_text(epoch), int(first), int(last), int(tokens),
-            reply_text(instr) or None, summary, int(sup), int(sgen), lo, hi, nsys, nbefore, slo, shi,
-            reply[17:], cipher,
+            exists == 1, reply_text(epoch), first, last, tokens, reply_text(instr) or None, summary, sup, sgen,
+            lo, hi, nsys, nbefore, slo, shi, reply[4:], cipher,
         )  # fmt: skip
 
     @property

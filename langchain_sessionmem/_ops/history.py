@@ -20,7 +20,7 @@ from langchain_sessionmem._codec import (
     check_messages,
     content_text,
     decode_stored,
-    encode_messages,
+    encode_message,
     mark_embedded,
     seal_text,
 )
@@ -114,7 +114,7 @@ def append_plan(
     """
     cfg, keys, cipher, embeddings = s.config, s.keys, s.cipher, s.store.embeddings
     msgs = check_messages(messages)
-    docs = encode_messages(msgs, keys.user.uh, keys.sh, cfg.max_message_bytes, cipher)
+    docs = [encode_message(m, keys.user.uh, keys.sh, cfg.max_message_bytes, cipher) for m in msgs]  # (checked)
     if not docs:
         return None
     times = message_times(len(docs), stamps)

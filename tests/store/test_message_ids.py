@@ -122,3 +122,22 @@ def test_a_batch_sent_again_reports_the_same_kept_messages(memory: RedisSessionM
     assert kept == ["01", "01"]
     assert [int(v) for v in again[:2]] == [int(v) for v in first[:2]]
     assert _texts(history.messages) == ["q1", "a1"]
+
+
+async def test_a_batch_is_recognised_while_it_is_among_the_session_s_last_8(
+    api: Api, amemory: RedisSessionMemory
+) -> None:
+    # The append script remembers the batch ids of a session's last 8 appends: a resend of one of
+    # them (a retry after a lost reply) stores nothing; an older one is no longer recognised.
+    history = amemory.history("alice", "s1")
+    backend, target = amemory._backend, amemory._backend.store.session("alice", "s1")
+    step = next(append_plan(target, [HumanMessage("replayed")]))  # no id: only the batch id can tell
+    first = await api(backend, "execute", step)
+    for i in range(7):
+        await api(history, "add_messages", [AIMessage(f"a{i}")])
+    again = await api(backend, "execute", step)  # 7 batches later: still among the last 8
+    assert [int(v) for v in again[:3]] == [int(v) for v in first[:3]]
+    assert _texts(await api(history, "messages")) == ["replayed", *(f"a{i}" for i in range(7))]
+    await api(history, "add_messages", [AIMessage("a7")])
+    await api(backend, "execute", step)  # 8 batches later: forgotten, stored as a new batch
+    assert _texts(await api(history, "messages")) == ["replayed", *(f"a{i}" for i in range(8)), "replayed"]

@@ -25,11 +25,12 @@ from .scripted import Scripted, store
 
 
 def header(exists: int = 1, first: int = 1, last: int = 0, tokens: int = 0, **kw: Any) -> list[Any]:
-    """A read script reply's 17 header fields (see read.lua), then no documents."""
+    """A read script reply's 4 header fields (see read.lua), then no documents."""
     f = {"epoch": "e1", "instr": "", "summ": "", "sup": 0, "sgen": 0, "lo": first, "hi": last, "nsys": 0, "nbefore": 0}
-    f.update(kw)
-    return [exists, f["epoch"], first, last, tokens, f["instr"], 0, f["summ"], f["sup"], 0, f["sgen"],
-            f["lo"], f["hi"], f["nsys"], f["nbefore"], 1, 0]  # fmt: skip
+    f.update({"slo": 1, "shi": 0, **kw})
+    numbers = [exists, first, last, tokens, 0, f["sup"], 0, f["sgen"], f["lo"], f["hi"], f["nsys"], f["nbefore"]]
+    numbers += [f["slo"], f["shi"]]
+    return [" ".join(map(str, numbers)).encode(), f["epoch"], f["instr"], f["summ"]]
 
 
 def docs(messages: list[Any], first_seq: int = 1) -> list[bytes]:
@@ -87,12 +88,12 @@ def test_a_window_read_asks_the_eviction_policy_once_when_the_cache_holds_the_se
     messages = [HumanMessage("q"), AIMessage("a")]
     first = Scripted([[*header(last=2, lo=1, hi=2), *docs(messages)]])
     assert first.run(ops.view_plan(s)) == messages  # nothing held: no policy question
-    again = Scripted([{"maxmemory_policy": "noeviction"}, [*header(last=2, lo=1, hi=2)[:15], 1, 2]])
+    again = Scripted([{"maxmemory_policy": "noeviction"}, header(last=2, lo=1, hi=2, slo=1, shi=2)])
     assert again.run(ops.view_plan(s)) == messages  # the two messages come from the cache
     policy, read = again.sent
     assert policy == Command("INFO", "memory") and st.facts.may_evict is False
     assert isinstance(read, Script) and list(read.args[8:]) == ["e1", 1, 2, 0]  # held, no key checks
-    third = Scripted([[*header(last=2, lo=1, hi=2)[:15], 1, 2]])
+    third = Scripted([header(last=2, lo=1, hi=2, slo=1, shi=2)])
     assert third.run(ops.view_plan(s)) == messages  # asked once per memory
 
 

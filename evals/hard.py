@@ -7,7 +7,8 @@ The data comes from ``evals/hard_dataset.py`` (seeded). Each conversation is one
 stored through the public API as an application importing its history would: one session per
 dated session, the first speaker's turns as ``HumanMessage(name=...)``, the second's as
 ``AIMessage(name=...)``, with their original timestamps, through ``session_records`` and
-``import_records``. Each memory layout (embedding template) is loaded once under its own key
+``import_records``. Each memory layout (embedding template; the speaker and date stored for full
+text or not) is loaded once under its own key
 prefix; each strategy is a retriever configuration over one of them.
 
 A question is asked with ``retriever.invoke(question, user_id=..., k=k)``; the first k returned
@@ -57,6 +58,7 @@ class Strategy:
     search: dict[str, Any]  # retriever fields
     note: str = ""
     reranker: str | None = None  # name of a reranker in RERANKERS
+    stored_context: bool = False  # SessionMemConfig(text_context=True) even if the search does not use it
 
 
 LEGACY = "{text}"  # the embedding template of v0.1.0
@@ -87,6 +89,8 @@ STRATEGIES: tuple[Strategy, ...] = (
              {"search_type": "hybrid", "hybrid_text_weight": 0.5, "fusion_depth": 50}),
     Strategy("hybrid, `{role} on {day}: {text}`, w=0.5, depth 20, text_context=True", CHAT,
              {"search_type": "hybrid", "hybrid_text_weight": 0.5, "fusion_depth": 20, "text_context": True}),
+    Strategy("defaults, speaker and date stored", CHAT, {}, "`SessionMemConfig(text_context=True)`, the same search",
+             stored_context=True),
     Strategy("hybrid, `{role} on {day}: {text}`, w=0.5, depth 20, neighbors=1", CHAT,
              {"search_type": "hybrid", "hybrid_text_weight": 0.5, "fusion_depth": 20, "neighbors": 1}),
     Strategy("hybrid, `{role} on {day}: {text}`, w=0.5, depth 20, recency 90 d", CHAT,
@@ -162,10 +166,17 @@ def records_of(data: dict[str, Any]) -> list[dict[str, Any]]:
     return records
 
 
-def load(url: str, emb: Embeddings, template: str, prefix: str, data: dict[str, Any]) -> RedisSessionMemory:
-    # Every strategy searches the same stored data, so the speaker and date are stored for the
-    # text_context strategies (the others do not search them).
-    config = SessionMemConfig(key_prefix=prefix, index_name=f"{prefix}idx", embed_template=template, text_context=True)
+def layout(s: Strategy) -> tuple[str, bool]:
+    """What a strategy's memory stores: its embedding template, and the speaker and date for full
+    text (``SessionMemConfig.text_context``) only where the strategy searches them, as an app would."""
+    return s.template, s.stored_context or bool(s.search.get("text_context"))
+
+
+def load(url: str, emb: Embeddings, lay: tuple[str, bool], prefix: str, data: dict[str, Any]) -> RedisSessionMemory:
+    template, context = lay
+    config = SessionMemConfig(
+        key_prefix=prefix, index_name=f"{prefix}idx", embed_template=template, text_context=context
+    )
     memory = RedisSessionMemory(url, config=config, embeddings=emb)
     cleanup(memory, data)
     memory.setup()
@@ -321,22 +332,23 @@ def run(
     data = generate(conversations=conversations)
     inner, model = make_embeddings(embeddings)
     emb = CachedEmbeddings(inner, getattr(inner, "model_name", type(inner).__name__))
-    memories: dict[str, RedisSessionMemory] = {}
+    memories: dict[tuple[str, bool], RedisSessionMemory] = {}
     scores: dict[str, Score] = {}
     load_seconds: list[float] = []
     n_messages = sum(len(s["turns"]) for u in data["users"] for s in u["sessions"])
     progress(f"{len(data['questions'])} questions, {n_messages} messages")
     try:
         for s in strategies:
-            if s.template not in memories:
+            lay = layout(s)
+            if lay not in memories:
                 t0 = time.perf_counter()
-                progress(f"loading layout {s.template!r} ...")
-                memories[s.template] = load(url, emb, s.template, f"{prefix}{embeddings}:{len(memories)}:", data)
+                progress(f"loading layout {lay!r} ...")
+                memories[lay] = load(url, emb, lay, f"{prefix}{embeddings}:{len(memories)}:", data)
                 load_seconds.append(time.perf_counter() - t0)
-                progress(f"loaded layout {s.template!r} in {load_seconds[-1]:.1f} s")
+                progress(f"loaded layout {lay!r} in {load_seconds[-1]:.1f} s")
             reranker, reason = make_reranker(s.reranker, emb) if s.reranker else (None, "")
             t0 = time.perf_counter()
-            scores[s.name] = Score(skipped=reason) if reason else evaluate(memories[s.template], s, data, ks, reranker)
+            scores[s.name] = Score(skipped=reason) if reason else evaluate(memories[lay], s, data, ks, reranker)
             progress(
                 f"  {s.name:<60} R@10 {pct(scores[s.name].recall['all'][10]):>5}  {time.perf_counter() - t0:5.1f} s"
             )

@@ -86,6 +86,7 @@ end
 fetch(lo, math.min(hi, slo - 1))
 local nbefore = #out - 4 - nsys
 fetch(math.max(lo, shi + 1), hi)
-out[1] = table.concat({1, first, last, tokens, itok, sup, stok, tonumber(m[12] or 0), lo, hi, nsys, nbefore, slo,
-                       shi}, ' ')
+-- %d, not table.concat: Lua writes a number of 15 digits or more as 1e+14 (get_stored(after=10**14)).
+out[1] = string.format(string.rep('%d ', 13) .. '%d', 1, first, last, tokens, itok, sup, stok, tonumber(m[12] or 0),
+                       lo, hi, nsys, nbefore, slo, shi)
 return out

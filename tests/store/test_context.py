@@ -486,3 +486,13 @@ async def test_get_stored_pages_with_sequence_numbers_and_times(api: Api, amemor
     for bad in ({"after": -1}, {"limit": -2}, {"after": "1"}):
         with pytest.raises(ConfigError):
             await api(history, "get_stored", **bad)
+
+
+async def test_get_stored_after_a_sequence_far_beyond_the_last_is_empty(api: Api, amemory: RedisSessionMemory) -> None:
+    # The read script's reply header carries `after + 1` as the first seq it looked at: a number of
+    # 15 digits or more must still come back as an integer (Lua prints such numbers as 1e+14).
+    history = amemory.history("u", "s")
+    await api(history, "add_messages", _turns(2))
+    for after in (10**14, 1_733_401_234_567_000, 2**53):
+        assert await api(history, "get_stored", after=after) == []
+    assert [s.seq for s in await api(history, "get_stored", after=1, limit=10**15)] == [2]

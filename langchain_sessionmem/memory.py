@@ -20,7 +20,7 @@ from langchain_sessionmem.errors import (
     ConfigError,
 )
 from langchain_sessionmem.history import ContextWindow, RedisSessionHistory
-from langchain_sessionmem.retriever import RedisSessionHistoryRetriever
+from langchain_sessionmem.retriever import RedisSessionHistoryRetriever, option_error
 from langchain_sessionmem.types import ServerStats, SessionInfo, SessionPage, TransferStats
 
 if TYPE_CHECKING:
@@ -102,7 +102,7 @@ class RedisSessionMemory(SessionAdmin, DataTransfer):
         try:
             return RedisSessionHistoryRetriever(memory=self, **kwargs)
         except ValidationError as exc:
-            raise ConfigError(f"invalid retriever option: {exc}") from exc
+            raise option_error(exc) from exc
 
     # -- LangChain 1.x agents (the ``agents`` extra) -------------------------------------------
 

@@ -24,6 +24,16 @@ _IDS = ("user_id", "session_id")
 _OPTIONS = tuple(f.name for f in dataclasses.fields(SearchOptions) if f.name != "search_type")
 
 
+def option_error(exc: ValidationError) -> ConfigError:
+    """The ConfigError for retriever options pydantic refused: a check of this package raised
+    inside validation comes back as it was, the rest as pydantic words them."""
+    errors = exc.errors()
+    cause = errors[0].get("ctx", {}).get("error") if len(errors) == 1 else None
+    if isinstance(cause, ConfigError):
+        return cause
+    return ConfigError(f"invalid retriever option: {exc}")
+
+
 class RedisSessionHistoryRetriever(BaseRetriever):
     """Finds the past messages of one user that matter for a query: by meaning (vector KNN
     filtered to the user), by words (BM25), or both fused (reciprocal rank fusion).
@@ -162,7 +172,7 @@ class RedisSessionHistoryRetriever(BaseRetriever):
             current = {f: getattr(self, f) for f in self.model_fields_set}
             return type(self).model_validate({**current, **overrides})
         except ValidationError as exc:
-            raise ConfigError(f"invalid retriever option: {exc}") from exc
+            raise option_error(exc) from exc
 
     # -- the search: _ops/search.py, shared by both APIs ---------------------------------------
 

@@ -266,7 +266,7 @@ async def test_the_speaker_and_date_are_stored_only_when_configured(
     r = with_context.as_retriever(search_type="text", k=5, text_context=True)
     assert [d.page_content for d in await api(r, "invoke", "Maya", user_id="u")] == ["the pancakes"]
     # Without the option, asking to search the speaker and date is refused, not silently unmatched.
-    with pytest.raises(ConfigError, match=r"SessionMemConfig\(text_context=True\)"):
+    with pytest.raises(ConfigError, match=r"^text_context=True searches .* SessionMemConfig\(text_context=True\)"):
         plain.as_retriever(search_type="text", text_context=True)
     with pytest.raises(ConfigError, match=r"SessionMemConfig\(text_context=True\)"):
         await api(plain.as_retriever(search_type="text"), "invoke", "Maya", user_id="u", text_context=True)

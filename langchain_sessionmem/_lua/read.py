@@ -40,6 +40,13 @@ def read(
     return Script("read", [keys.meta, keys.user.user], args)
 
 
+def _lines(docs: bytes | str) -> list[Any]:
+    """The documents the script sent as one string, one per line (compact JSON holds no newline)."""
+    if not docs:
+        return []
+    return docs.split(b"\n" if isinstance(docs, bytes) else "\n")
+
+
 @dataclass(frozen=True, slots=True)
 class Snapshot:
     """A decoded reply of the read script."""
@@ -71,7 +78,7 @@ class Snapshot:
         summary = open_text(reply_text(summ), uh, sh, cipher) or None
         return cls(
             exists == 1, reply_text(epoch), first, last, tokens, reply_text(instr) or None, summary, sup, sgen,
-            lo, hi, nsys, nbefore, slo, shi, reply[4:], cipher,
+            lo, hi, nsys, nbefore, slo, shi, _lines(reply[4]) if len(reply) > 4 else [], cipher,
         )  # fmt: skip
 
     @property

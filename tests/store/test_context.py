@@ -97,10 +97,14 @@ def test_token_count_reads_one_document_whatever_the_size(memory: RedisSessionMe
     before = _keyspace_reads(client)
     assert history.token_count() == memory.count_tokens(history.messages)
     mid = _keyspace_reads(client)
-    history.token_count()
-    # meta, first-message probe, c0, and the cluster slot probe (meta + a missing key): not 2,000 documents
-    assert _keyspace_reads(client) - mid <= 6
     assert mid > before
+    costs = []
+    for _ in range(3):  # the counter is server-wide: the least of three leaves out background reads
+        start = _keyspace_reads(client)
+        history.token_count()
+        costs.append(_keyspace_reads(client) - start)
+    # meta, first-message probe, c0, and the cluster slot probe (meta + a missing key): not 2,000 documents
+    assert min(costs) <= 6
 
 
 def _keyspace_reads(client: Any) -> int:

@@ -134,9 +134,12 @@ async def test_get_recent_reads_only_k_documents_however_long_the_session(
     costs = []
     for history in (short, long):
         await api(history, "get_recent", 10)  # warm: script loaded
-        before = _keyspace_hits(raw)
-        assert len(await api(history, "get_recent", 10)) == 10
-        costs.append(_keyspace_hits(raw) - before)
+        seen = []
+        for _ in range(3):  # the counter is server-wide: the least of three leaves out background reads
+            before = _keyspace_hits(raw)
+            assert len(await api(history, "get_recent", 10)) == 10
+            seen.append(_keyspace_hits(raw) - before)
+        costs.append(min(seen))
     assert costs[0] == costs[1] <= 15
 
 

@@ -34,10 +34,13 @@ def header(exists: int = 1, first: int = 1, last: int = 0, tokens: int = 0, **kw
 
 
 def docs(messages: list[Any], first_seq: int = 1) -> list[bytes]:
+    """The read script's last reply element: the documents, one per line."""
     raws = encode_messages(messages, "ab" * 16, "cd" * 16, 1 << 20)
     return [
-        b'{"seq":%d,"ts":%d,"tok":3,"c0":0,' % (first_seq + i, 1_700_000_000_000 + i) + r[1:]
-        for i, r in enumerate(raws)
+        b"\n".join(
+            b'{"seq":%d,"ts":%d,"tok":3,"c0":0,' % (first_seq + i, 1_700_000_000_000 + i) + r[1:]
+            for i, r in enumerate(raws)
+        )
     ]
 
 

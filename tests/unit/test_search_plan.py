@@ -95,7 +95,7 @@ class Server:
             (keys,) = [k for k in (S1, S2) if k.meta == step.keys[0]]
             k = step.args[3]
             docs = [self.doc(keys, seq) for (s, seq) in sorted(self.messages, key=lambda m: m[1]) if s == keys]
-            return [f"1 1 {len(docs)} 0 0 0 0 0 1 {len(docs)} 0 0 1 0".encode(), "e", "", "", *docs[-k:]]
+            return [f"1 1 {len(docs)} 0 0 0 0 0 1 {len(docs)} 0 0 1 0".encode(), "e", "", "", "\n".join(docs[-k:])]
         name, args = step.name, step.args
         if name == "FT.INFO":
             return self.info

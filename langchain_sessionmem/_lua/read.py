@@ -44,7 +44,9 @@ def _lines(docs: bytes | str) -> list[Any]:
     """The documents the script sent as one string, one per line (compact JSON holds no newline)."""
     if not docs:
         return []
-    return docs.split(b"\n" if isinstance(docs, bytes) else "\n")
+    if isinstance(docs, bytes):
+        return docs.split(b"\n")
+    return docs.split("\n")
 
 
 @dataclass(frozen=True, slots=True)

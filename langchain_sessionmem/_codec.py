@@ -80,6 +80,11 @@ def reply_text(value: Any) -> str:
     return value.decode("utf-8") if isinstance(value, bytes) else str(value)
 
 
+def optional_text(value: Any) -> str | None:
+    """``reply_text`` of a reply value that may be nil (a missing hash field or key): None then."""
+    return None if value is None else reply_text(value)
+
+
 def content_text(content: str | list[Any], placeholders: bool = False) -> str:
     """The searchable text of a message content: the string, or the text parts of a list.
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from langchain_sessionmem._codec import reply_text
+from langchain_sessionmem._codec import optional_text, reply_text
 from langchain_sessionmem._keys import UserKeys
 from langchain_sessionmem._ops.steps import Command, Script
 from langchain_sessionmem._search import Hit
@@ -62,7 +62,7 @@ class Found:
             sh, seq, doc = reply_text(row).split(":", 2)
             docs[(sh, int(seq))] = doc or None
         owners = {
-            reply_text(flat_owners[i]): (_text(flat_owners[i + 1]), _text(flat_owners[i + 2]))
+            reply_text(flat_owners[i]): (optional_text(flat_owners[i + 1]), optional_text(flat_owners[i + 2]))
             for i in range(0, len(flat_owners), 3)
         }
         return cls(_hits(user.vector_prefix, knn, False), _hits(user.message_prefix, text, True), docs, owners)
@@ -77,7 +77,3 @@ def _hits(prefix: str, rows: Sequence[Any] | None, scored: bool) -> list[Hit] | 
         key = f"{prefix}{sh}:{seq}"
         out.append(Hit(key, float(value), {"ts": ts}) if scored else Hit(key, None, {"dist": value, "ts": ts}))
     return out
-
-
-def _text(value: Any) -> str | None:
-    return None if value is None else reply_text(value)

@@ -22,7 +22,7 @@ from langchain_core.documents import Document
 from langchain_core.messages import message_to_dict
 
 from langchain_sessionmem._cluster import search_plan as cluster_search_plan
-from langchain_sessionmem._codec import REBUILDABLE, StoredMessage, content_text, decode_stored, reply_text
+from langchain_sessionmem._codec import REBUILDABLE, StoredMessage, content_text, decode_stored, optional_text
 from langchain_sessionmem._keys import UserKeys, check_id, parse_message_key
 from langchain_sessionmem._lua.search import Found, Mode
 from langchain_sessionmem._lua.search import search as search_script
@@ -417,7 +417,7 @@ def _load_plan(
         replies = yield Pipeline(cmds)
         raws.update(zip(keys, replies[: len(keys)], strict=True))
         for sh, (uid, sid) in zip(sessions, replies[len(keys) :], strict=True):
-            owners[sh] = (None if uid is None else reply_text(uid), None if sid is None else reply_text(sid))
+            owners[sh] = (optional_text(uid), optional_text(sid))
     session_ids = {sh: sid for sh, (uid, sid) in owners.items() if uid is not None and uid == user_id}
     docs: dict[Key, Document] = {}
     for key, (match, score, dist) in want.items():

@@ -68,14 +68,10 @@ def _fallback(tokenizer: str, error: Exception | None) -> Counter:
     return _approx
 
 
-_ROLE_TOKENS: dict[tuple[Counter, str], int] = {}  # (counter, message type) -> tokens of its role: a few entries
-
-
+@cache
 def _role_tokens(count: Counter, kind: str) -> int:
-    tokens = _ROLE_TOKENS.get((count, kind))
-    if tokens is None:
-        tokens = _ROLE_TOKENS[(count, kind)] = count(_ROLES.get(kind, kind))
-    return tokens
+    """Tokens of a message type's role name (a few entries: counters are cached per tokenizer)."""
+    return count(_ROLES.get(kind, kind))
 
 
 def message_tokens(message: BaseMessage, count: Counter) -> int:

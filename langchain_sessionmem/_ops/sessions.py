@@ -8,7 +8,7 @@ from typing import Any
 
 from langchain_core.messages import SystemMessage
 
-from langchain_sessionmem._codec import reply_text
+from langchain_sessionmem._codec import optional_text, reply_text
 from langchain_sessionmem._keys import UserKeys, check_id
 from langchain_sessionmem._lua.clear import clear
 from langchain_sessionmem._lua.delete_user import delete_user
@@ -109,7 +109,7 @@ def instructions_plan(store: Store, user_id: str, session_id: str | None) -> Pla
     owner, body = yield Command("HMGET", user_keys(store, user_id).user, "uid", "instr")
     if owner is not None and reply_text(owner) != user_id:
         raise IdCollisionError("two different user ids map to the same Redis keys; nothing was read")
-    return reply_text(body) if body is not None else None
+    return optional_text(body)
 
 
 def delete_session(store: Store, user_id: str, session_id: str) -> Script:

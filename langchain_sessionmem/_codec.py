@@ -9,9 +9,12 @@ anything:
 - string content is stored once, as the indexed ``text``; list (multimodal) content stays in
   ``data.content`` and ``text`` holds its text parts, so it is searchable too.
 
-Document: ``{"seq", "ts", "uh", "sh", "type", "text", "data"?}``, ``data`` as one JSON string (older
-documents hold it as an object; both decode). ``seq`` and ``ts`` are written by
-the server-side append script, which prepends them to the bytes built here. With encryption
+Document: ``{"seq", "ts", "x", "uh", "sh", "type", "text", "data"?}``, ``data`` as one JSON string (older
+documents hold it as an object; both decode). ``seq``, ``ts`` and ``x`` are written by
+the server-side append script, which prepends them to the bytes built here: ``x`` is
+``"c0 tok"`` or ``"c0 tok eth"`` (the session's tokens before the message, its own, and the
+digest of the text its vector was made from), one member where documents before 0.2 had three,
+since RedisJSON stores an object of up to 8 members in about 215 bytes less. With encryption
 (encryption.py), ``text`` is empty and ``enc`` holds ``{"text", "data"?}`` sealed for the user, with
 the document's ``uh`` and ``sh`` as additional data.
 """
@@ -251,13 +254,22 @@ def encode_messages(
     return [encode_message(m, uh, sh, max_bytes, cipher) for m in check_messages(messages)]
 
 
-def mark_embedded(raw: bytes, mark: str, digest: str = "") -> bytes:
+def mark_embedded(raw: bytes, mark: str) -> bytes:
     """Add the ``emb`` field to an encoded document: the embedding-model fingerprint of its
-    vector, or ``"pending"`` when embedding failed (``mark`` is hex or a plain word); and
-    ``eth``, the digest of the text its vector was made from (``_vectors.text_digest``), which
-    ``reindex(verify=True)`` checks."""
-    eth = b',"eth":"' + digest.encode() + b'"' if digest else b""
-    return raw[:-1] + b',"emb":"' + mark.encode() + b'"' + eth + b"}"
+    vector, or ``"pending"`` when embedding failed (``mark`` is hex or a plain word). The digest
+    of the text the vector was made from, which ``reindex(verify=True)`` checks, is stored by the
+    append script in the document's ``x`` (see ``embedded_text_digest``)."""
+    return raw[:-1] + b',"emb":"' + mark.encode() + b'"}'
+
+
+def embedded_text_digest(doc: dict[str, Any]) -> str | None:
+    """The digest of the text a stored document's vector was made from: the third part of its
+    ``x`` ("c0 tok eth", written by the server), or its ``eth`` if stored before 0.2; None: none."""
+    x = doc.get("x")
+    if x is None:
+        return doc.get("eth")
+    parts = x.split(" ")
+    return parts[2] if len(parts) > 2 else None
 
 
 def add_text_field(raw: bytes, name: str, value: str) -> bytes:

@@ -2,7 +2,8 @@
 -- KEYS: meta, sessions zset, user hash, session id hash
 -- ARGV: user_id, session_id, message prefix, session digest, ttl_ms, max_age_ms, vector prefix,
 --       user digest, model fingerprint, title candidate ('' none), n, batch id (hex; '' none),
---       then per message: doc, type, vector blob or '', tokens, ts ('' : now; set by imports),
+--       then per message: doc, type, vector blob or '', tokens (then a space and the digest of
+--       the text its vector was made from, if any), ts ('' : now; set by imports),
 --       message id digest ('' : the message has no id).
 -- Returns {first assigned seq, last assigned seq, server time ms, kept}. The session remembers the
 -- last 8 batch ids with that reply, so a batch sent again (a retry after a lost reply) is stored once.
@@ -55,12 +56,14 @@ local D, refresh = deadline(meta, now, ttl)
 local lo, stamps, mids = seq + 1, {}, {}
 for _, i in ipairs(fresh) do
   local b = 13 + 6 * i
-  local doc, mtype, blob, tok, ts = ARGV[b], ARGV[b + 1], ARGV[b + 2], tonumber(ARGV[b + 3]), ARGV[b + 4]
+  -- ARGV[b + 3]: the message's tokens, then the digest of its embedded text if any ("tok[ eth]").
+  local doc, mtype, blob, tokx, ts = ARGV[b], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], ARGV[b + 4]
+  local tok = tonumber(string.match(tokx, '^%d+'))
   if ts == '' then ts = now else ts = tonumber(ts) end
   seq = seq + 1
   local k = mp .. seq
-  local r = redis.pcall('JSON.SET', k, '$', '{"seq":' .. seq .. ',"ts":' .. ts .. ',"tok":' .. tok .. ',"c0":' .. ctok
-                        .. ',' .. string.sub(doc, 2))
+  local r = redis.pcall('JSON.SET', k, '$', '{"seq":' .. seq .. ',"ts":' .. ts .. ',"x":"' .. ctok .. ' ' .. tokx
+                        .. '",' .. string.sub(doc, 2))
   if type(r) == 'table' and r.err then
     -- A script does not roll back: remove what this batch wrote so far, so nothing of it stays.
     for s = lo, seq - 1 do redis.call('UNLINK', mp .. s, vp .. s) end

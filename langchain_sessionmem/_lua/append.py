@@ -24,6 +24,8 @@ class Row:
     """Its original time in ms (imports), or '' for the server's clock."""
     id_digest: str
     """``message_id_digest`` of its id, or '' (no id)."""
+    text_digest: str = ""
+    """``_vectors.text_digest`` of the text its vector was made from, or '' (no vector, or sealed text)."""
 
 
 class Appended(NamedTuple):
@@ -54,7 +56,8 @@ def append(
     args: list[Any] = [user_id, keys.session_id, keys.message_prefix, keys.sh, ttl_ms, max_age_ms]
     args += [keys.vector_prefix, keys.user.uh, fingerprint, title, len(rows), batch_id]
     for r in rows:
-        args += [r.doc, r.type, r.vector, r.tokens, r.ts, r.id_digest]
+        tokens = f"{r.tokens} {r.text_digest}" if r.text_digest else r.tokens
+        args += [r.doc, r.type, r.vector, tokens, r.ts, r.id_digest]
     return Script("append", [keys.meta, keys.user.sessions, keys.user.user, keys.ids], args)
 
 

@@ -17,7 +17,11 @@ for i = 6, #ARGV, 4 do
       local dl = redis.call('PEXPIRETIME', k)
       if dl > 0 then redis.call('PEXPIREAT', vk, dl) else redis.call('PERSIST', vk) end
     end
-    if ARGV[i + 3] ~= '' then
+    local x = string.match(redis.call('JSON.GET', k, '$.x'), '^%["(%d+ %d+)')
+    if x then  -- the digest is x's third part ("c0 tok eth", see the prelude's counts)
+      if ARGV[i + 3] ~= '' then x = x .. ' ' .. ARGV[i + 3] end
+      redis.call('JSON.SET', k, '$.x', '"' .. x .. '"')
+    elseif ARGV[i + 3] ~= '' then  -- a document stored before 0.2
       redis.call('JSON.SET', k, '$.eth', '"' .. ARGV[i + 3] .. '"')
     else
       redis.call('JSON.DEL', k, '$.eth')

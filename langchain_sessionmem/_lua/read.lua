@@ -48,14 +48,14 @@ if win and first <= last and field(mp .. first, '.type') == '"system"' then
 end
 if budget >= 0 then
   local avail = budget - itok - stok
-  if sys then avail = avail - tonumber(field(mp .. sys, '.tok')) end
+  if sys then avail = avail - select(2, counts(mp .. sys)) end
   -- Smallest s with tokens(s..hi) <= avail; tokens(s..hi) = c0(hi + 1) - c0(s). Binary search: O(log n).
   local top = tonumber(m[6])
-  if hi < last then top = tonumber(field(mp .. (hi + 1), '.c0')) end
+  if hi < last then top = counts(mp .. (hi + 1)) end
   local a, b = lo, hi + 1
   while a < b do
     local mid = math.floor((a + b) / 2)
-    if top - tonumber(field(mp .. mid, '.c0')) <= avail then b = mid else a = mid + 1 end
+    if top - counts(mp .. mid) <= avail then b = mid else a = mid + 1 end
   end
   lo = a
 end

@@ -122,6 +122,7 @@ def append_plan(
         docs = [add_text_field(d, "ctx", context_text(m, t)) for d, m, t in zip(docs, msgs, times, strict=True)]
     plain, fp = list(docs), ""
     blobs: list[bytes | str] = [""] * len(docs)
+    digests = [""] * len(docs)
     positions, texts = to_embed(msgs, cfg, times) if embeddings is not None else ([], [])
     if positions:
         try:
@@ -132,7 +133,8 @@ def append_plan(
             fp = fingerprint(embeddings, dims, cfg)  # type: ignore[arg-type]
             for i, text, vector in zip(positions, texts, vectors, strict=True):
                 blobs[i] = pack(vector, cfg.vector_dtype, dims)
-                docs[i] = mark_embedded(plain[i], fp, "" if cipher else text_digest(text))
+                docs[i] = mark_embedded(plain[i], fp)
+                digests[i] = "" if cipher else text_digest(text)
         except Exception as exc:  # the provider's failure must not lose the conversation
             logger.warning(
                 "embedding %d message(s) of session %r failed (%r); they are stored and marked "
@@ -142,7 +144,7 @@ def append_plan(
                 exc,
             )
             for i in positions:
-                blobs[i] = ""
+                blobs[i] = digests[i] = ""
                 docs[i] = mark_embedded(plain[i], PENDING)
     count = s.store.counter()
     rows = [
@@ -153,8 +155,9 @@ def append_plan(
             message_tokens(m, count),
             "" if stamps is None else int(stamps[i]),
             message_id_digest(m.id),
+            digest,
         )
-        for i, (m, doc, blob) in enumerate(zip(msgs, docs, blobs, strict=True))
+        for i, (m, doc, blob, digest) in enumerate(zip(msgs, docs, blobs, digests, strict=True))
     ]
     title = "" if cipher else title_of(msgs)
     step = append(

@@ -19,7 +19,15 @@ from langchain_core.messages import BaseMessage, SystemMessage
 
 from langchain_sessionmem import _records as rec
 from langchain_sessionmem._cluster import scan_plan, search_plan
-from langchain_sessionmem._codec import decode_seq, decode_stored, reply_text, reseal_doc, seal_text, sealed_with
+from langchain_sessionmem._codec import (
+    decode_seq,
+    decode_stored,
+    embedded_text_digest,
+    reply_text,
+    reseal_doc,
+    seal_text,
+    sealed_with,
+)
 from langchain_sessionmem._keys import UserKeys, glob_escape, parse_message_key
 from langchain_sessionmem._lua.clear import clear
 from langchain_sessionmem._lua.put_vectors import Vector, put_vectors
@@ -393,7 +401,7 @@ def _embed_mismatched(store: Store, fp: str, dims: int, batch: int, progress: Pr
             row = yield from _row(store, key, raw, ciphers)
             if row is not None and row.text:
                 checked += 1
-                if row.sealed or doc.get("eth") != text_digest(row.text):  # sealed: no digest to check
+                if row.sealed or embedded_text_digest(doc) != text_digest(row.text):  # sealed: no digest to check
                     rows.append(row)
         if rows:
             repaired += yield from _put_vectors(store, fp, dims, rows)

@@ -4,12 +4,14 @@ when a batch spanned sessions)."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import redis
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 
 from langchain_sessionmem import RedisSessionMemory, SessionMemConfig
-from langchain_sessionmem._codec import decode_stored
+from langchain_sessionmem._codec import decode_stored, embedded_text_digest
 from langchain_sessionmem._vectors import embed_text, pack
 from langchain_sessionmem.testing import HashingEmbeddings
 from tests.conftest import MakeMemory
@@ -32,6 +34,12 @@ def conversation(user: int, session: int) -> list[BaseMessage]:
 
 def message_key(config: SessionMemConfig, vector_key: bytes) -> bytes:
     return vector_key.replace(f"{config.key_prefix}v:".encode(), f"{config.key_prefix}m:".encode(), 1)
+
+
+def set_text_digest(raw: redis.Redis, key: bytes, digest: str) -> None:
+    """Replace the text digest stored in a document's ``x`` ("c0 tok eth"); '': none."""
+    c0, tok = json.loads(raw.execute_command("JSON.GET", key, ".x")).split(" ")[:2]
+    raw.execute_command("JSON.SET", key, "$.x", json.dumps(f"{c0} {tok} {digest}".strip()))
 
 
 def vectors_by_message(raw: redis.Redis, config: SessionMemConfig) -> dict[bytes, tuple[bytes, BaseMessage, int]]:
@@ -92,10 +100,10 @@ async def test_verify_repairs_vectors_an_earlier_version_misassigned(
     raw.hset(a, "v", vb)
     raw.hset(b, "v", va)
     for vkey in (a, b):
-        raw.execute_command("JSON.DEL", message_key(config, vkey), "$.eth")
+        set_text_digest(raw, message_key(config, vkey), "")
     # ... and one whose digest is there but belongs to another text
     raw.hset(keys[1], "v", va)
-    raw.execute_command("JSON.SET", message_key(config, keys[1]), "$.eth", '"0000000000000000"')
+    set_text_digest(raw, message_key(config, keys[1]), "0000000000000000")
 
     assert await api(memory, "reindex") == 0  # the plain pass trusts what is there
     progress: list[tuple[int, int]] = []
@@ -135,7 +143,7 @@ async def test_reindex_and_verify_open_encrypted_messages_and_store_no_digest(
     assert await api(memory, "reindex") == 2
     assert await api(memory, "reindex", verify=True) == 2
     for key in raw.scan_iter(match=f"{config.key_prefix}m:*"):
-        assert b"eth" not in raw.execute_command("JSON.GET", key, "$")
+        assert embedded_text_digest(json.loads(raw.execute_command("JSON.GET", key))) is None
     retriever = memory.as_retriever(user_id="alice", search_type="similarity", k=1)
     docs = await api(retriever, "invoke", "my dog is Rex")
     assert [d.page_content for d in docs] == ["my dog is Rex"]

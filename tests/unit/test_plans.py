@@ -38,8 +38,7 @@ def docs(messages: list[Any], first_seq: int = 1) -> list[bytes]:
     raws = encode_messages(messages, "ab" * 16, "cd" * 16, 1 << 20)
     return [
         b"\n".join(
-            b'{"seq":%d,"ts":%d,"tok":3,"c0":0,' % (first_seq + i, 1_700_000_000_000 + i) + r[1:]
-            for i, r in enumerate(raws)
+            b'{"seq":%d,"ts":%d,"x":"0 3",' % (first_seq + i, 1_700_000_000_000 + i) + r[1:] for i, r in enumerate(raws)
         )
     ]
 

@@ -13,7 +13,7 @@ Document: ``{"seq", "ts", "x", "uh", "sh", "type", "text", "data"?}``, ``data`` 
 documents hold it as an object; both decode). ``seq``, ``ts`` and ``x`` are written by
 the server-side append script, which prepends them to the bytes built here: ``x`` is
 ``"c0 tok"`` or ``"c0 tok eth"`` (the session's tokens before the message, its own, and the
-digest of the text its vector was made from), one member where documents before 0.2 had three,
+digest of the text its vector was made from), one member where documents of version 0.1.0 have three,
 since RedisJSON stores an object of up to 8 members in about 215 bytes less. With encryption
 (encryption.py), ``text`` is empty and ``enc`` holds ``{"text", "data"?}`` sealed for the user, with
 the document's ``uh`` and ``sh`` as additional data.
@@ -264,7 +264,7 @@ def mark_embedded(raw: bytes, mark: str) -> bytes:
 
 def embedded_text_digest(doc: dict[str, Any]) -> str | None:
     """The digest of the text a stored document's vector was made from: the third part of its
-    ``x`` ("c0 tok eth", written by the server), or its ``eth`` if stored before 0.2; None: none."""
+    ``x`` ("c0 tok eth", written by the server), or its ``eth`` if stored by version 0.1.0; None: none."""
     x = doc.get("x")
     if x is None:
         return doc.get("eth")

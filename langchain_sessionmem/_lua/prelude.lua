@@ -29,7 +29,7 @@ local function field(key, path) return redis.call('JSON.GET', key, path) end
 -- A message's token counts: c0, the session's running total before it, and tok, its own; nil when
 -- the message is gone. Both are in its member x, "c0 tok" or "c0 tok eth" (one member instead of
 -- three keeps a document within the 8 members RedisJSON stores without a larger table); documents
--- stored before 0.2 hold them as the members c0 and tok.
+-- stored by version 0.1.0 hold them as the members c0 and tok.
 local function counts(key)
   local x = redis.call('JSON.GET', key, '$.x')
   if not x then return nil end

@@ -21,7 +21,7 @@ for i = 6, #ARGV, 4 do
     if x then  -- the digest is x's third part ("c0 tok eth", see the prelude's counts)
       if ARGV[i + 3] ~= '' then x = x .. ' ' .. ARGV[i + 3] end
       redis.call('JSON.SET', k, '$.x', '"' .. x .. '"')
-    elseif ARGV[i + 3] ~= '' then  -- a document stored before 0.2
+    elseif ARGV[i + 3] ~= '' then  -- a document stored by version 0.1.0
       redis.call('JSON.SET', k, '$.eth', '"' .. ARGV[i + 3] .. '"')
     else
       redis.call('JSON.DEL', k, '$.eth')

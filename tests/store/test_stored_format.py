@@ -1,5 +1,5 @@
 """The stored document: at most 8 members for the common messages (RedisJSON stores a larger
-object in a table about 215 bytes bigger), and documents written before 0.2, which held the
+object in a table about 215 bytes bigger), and documents written by version 0.1.0, which hold the
 token counts and the text digest as three members (``tok``, ``c0``, ``eth``), still read, trim,
 count, append and reindex exactly as the current ones do."""
 
@@ -24,8 +24,8 @@ def _docs(raw: redis.Redis, config: SessionMemConfig) -> dict[bytes, dict[str, A
     return {k: json.loads(raw.execute_command("JSON.GET", k)) for k in keys}
 
 
-def _to_pre_0_2(raw: redis.Redis, config: SessionMemConfig) -> int:
-    """Rewrite every stored document the way versions before 0.2 stored it."""
+def _to_0_1_0_layout(raw: redis.Redis, config: SessionMemConfig) -> int:
+    """Rewrite every stored document the way version 0.1.0 stores it."""
     for key, doc in _docs(raw, config).items():
         c0, tok, *eth = doc.pop("x").split(" ")
         old = {"seq": doc.pop("seq"), "ts": doc.pop("ts"), "tok": int(tok), "c0": int(c0), **doc}
@@ -74,7 +74,7 @@ async def test_documents_keep_within_eight_members(
     assert embedded_text_digest(with_data) is None
 
 
-async def test_documents_stored_before_0_2_read_trim_and_append_the_same(
+async def test_documents_stored_by_0_1_0_read_trim_and_append_the_same(
     api: Api, make_memory: MakeMemory, config: SessionMemConfig, raw: redis.Redis
 ) -> None:
     memory = make_memory(setup=True, embeddings=HashingEmbeddings())
@@ -84,7 +84,7 @@ async def test_documents_stored_before_0_2_read_trim_and_append_the_same(
     tokens = await api(history, "token_count")
     budgets = [0, 9, 30, 55, 120, 10_000]
     windows = [await api(history, "get_window", b) for b in budgets]
-    assert _to_pre_0_2(raw, config) == len(first)
+    assert _to_0_1_0_layout(raw, config) == len(first)
 
     assert await api(history, "token_count") == tokens
     reader = make_memory(embeddings=HashingEmbeddings()).history("alice", "s")  # nothing cached
@@ -103,12 +103,12 @@ async def test_documents_stored_before_0_2_read_trim_and_append_the_same(
         assert window == await api(reference, "get_window", b) == _trim(memory, both, b)
 
 
-async def test_reindex_verify_checks_the_digest_of_documents_stored_before_0_2(
+async def test_reindex_verify_checks_the_digest_of_documents_stored_by_0_1_0(
     api: Api, make_memory: MakeMemory, config: SessionMemConfig, raw: redis.Redis
 ) -> None:
     memory = make_memory(setup=True, embeddings=HashingEmbeddings())
     await api(memory.history("alice", "s"), "add_messages", _conversation("t"))
-    _to_pre_0_2(raw, config)
+    _to_0_1_0_layout(raw, config)
     assert await api(memory, "reindex", verify=True) == 0  # every old digest matches its text
     key = next(k for k, d in _docs(raw, config).items() if "eth" in d)
     raw.execute_command("JSON.SET", key, "$.eth", '"0000000000000000"')

@@ -121,8 +121,10 @@ def main() -> None:
         print(f"{op:5} single {statistics.median(s) * 1000:.2f} / {_p(s, 0.99):.2f}   cluster "
               f"{statistics.median(c) * 1000:.2f} / {_p(c, 0.99):.2f}   ratio "
               f"{statistics.median(c) / statistics.median(s):.2f}x / {_p(c, 0.99) / _p(s, 0.99):.2f}x")  # fmt: skip
-    cfg2 = SessionMemConfig(key_prefix=f"bench{tag}m:", index_name=f"bench{tag}m:idx")
-    plain, vec = memory_per_message(single_url, cfg2, None), memory_per_message(single_url, cfg2, 384)
+    # one prefix each: the second memory's setup would otherwise index (and warn about) the first's messages
+    plain, vec = (
+        memory_per_message(single_url, SessionMemConfig(key_prefix=f"bench{tag}m{d}:"), d or None) for d in (0, 384)
+    )
     print(f"memory per message (single node, used_memory delta, index included): {plain:.0f} B; "
           f"with a 384-d FLOAT32 vector: {vec:.0f} B")  # fmt: skip
     tp_single = throughput(single_url, cfg)

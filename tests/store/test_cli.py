@@ -37,7 +37,7 @@ from langchain_sessionmem.cli import cli, format_table
 from langchain_sessionmem.testing import HashingEmbeddings
 from tests.conftest import ROOT, MakeMemory
 from tests.store.conftest import wait_indexed
-from tests.store.test_reindex import message_key
+from tests.store.test_reindex import message_key, set_text_digest
 
 UNREACHABLE = "redis://127.0.0.1:1/0"
 
@@ -508,7 +508,7 @@ def test_reindex_with_hashing_embeddings(
     assert run("reindex", "--embeddings", spec).stdout == "embedded 0 messages\n"
     # A vector whose text digest is gone (as 0.1.0 left them): only --verify re-embeds it.
     vkey = sorted(raw.scan_iter(match=f"{config.key_prefix}v:*"))[0]
-    raw.execute_command("JSON.DEL", message_key(config, vkey), "$.eth")
+    set_text_digest(raw, message_key(config, vkey), "")
     assert run("reindex", "--embeddings", spec).stdout == "embedded 0 messages\n"
     assert run("reindex", "--embeddings", spec, "--verify").stdout == "embedded 1 message\n"
 

@@ -249,11 +249,13 @@ async def test_ids_in_the_config_override_the_retrievers_own_and_are_checked_as_
             await search(bad)
 
 
-async def test_recency_weighting_prefers_newer_matches(api: Api, smemory: RedisSessionMemory) -> None:
+@pytest.mark.parametrize("search_type", ["hybrid", "similarity"])
+async def test_recency_weighting_prefers_newer_matches(api: Api, smemory: RedisSessionMemory, search_type: str) -> None:
+    """(Similarity alone too: its search returns when each hit was written only when asked.)"""
     await _add(api, smemory, "u", "old", [HumanMessage("my favourite pasta is carbonara")])
     await asyncio.sleep(1.2)
     await _add(api, smemory, "u", "new", [HumanMessage("my favourite pasta is now cacio e pepe")])
-    r = smemory.as_retriever(user_id="u", k=1)
+    r = smemory.as_retriever(user_id="u", k=1, search_type=search_type)
     assert (await _search(api, r, "favourite pasta carbonara"))[0].metadata["session_id"] == "old"
     weighted = await _search(api, r, "favourite pasta carbonara", recency_half_life_seconds=0.3)
     assert weighted[0].metadata["session_id"] == "new"

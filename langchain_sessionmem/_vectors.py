@@ -7,6 +7,7 @@ import math
 import struct
 from collections.abc import Sequence
 from datetime import datetime, timezone
+from functools import cache
 from typing import Any
 
 from langchain_core.embeddings import Embeddings
@@ -21,7 +22,22 @@ PENDING = "pending"  # ``emb`` value of a message whose embedding failed; reinde
 
 
 def role_of(message: BaseMessage) -> str:
-    return message.name or getattr(message, "role", None) or message.type
+    """The speaker of ``message``: its name, else its ``role`` (a ChatMessage's field, or an extra
+    field of any message), else its type."""
+    if message.name:
+        return message.name
+    cls = type(message)
+    if _has_role(cls):
+        role = getattr(message, "role", None)
+    else:  # the same value without pydantic's __getattr__, which raises (slowly) for a missing one
+        role = (message.__pydantic_extra__ or {}).get("role")
+    return role or message.type
+
+
+@cache
+def _has_role(cls: type[BaseMessage]) -> bool:
+    """Whether ``cls`` has a ``role`` of its own (a field or a class attribute), not only an extra one."""
+    return "role" in cls.model_fields or hasattr(cls, "role")
 
 
 def embed_text(message: BaseMessage, template: str, when: datetime) -> str:

@@ -21,6 +21,7 @@ from langchain_sessionmem.errors import ConfigError
 __all__ = ["RedisSessionHistoryRetriever"]
 
 _IDS = ("user_id", "session_id")
+_ID_SET = frozenset(_IDS)
 _OPTIONS = tuple(f.name for f in dataclasses.fields(SearchOptions) if f.name != "search_type")
 
 
@@ -152,13 +153,21 @@ class RedisSessionHistoryRetriever(BaseRetriever):
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun, **kwargs: Any
     ) -> list[Document]:
         backend = self._backend  # (read once: a pydantic private attribute costs microseconds a read)
-        return backend.run(search_plan(backend.store, self._settings(kwargs).search_options(), query))
+        return backend.run(search_plan(backend.store, self._call_options(kwargs), query))
 
     async def _aget_relevant_documents(
         self, query: str, *, run_manager: AsyncCallbackManagerForRetrieverRun, **kwargs: Any
     ) -> list[Document]:
         backend = self._backend
-        return await backend.arun(search_plan(backend.store, self._settings(kwargs).search_options(), query))
+        return await backend.arun(search_plan(backend.store, self._call_options(kwargs), query))
+
+    def _call_options(self, overrides: dict[str, Any]) -> SearchOptions:
+        """The options of one call: this retriever's, with the per-call overrides. Ids alone (what
+        ``invoke`` takes from the config on every call) need no validation beyond being str, which
+        is all that validating them as fields would check."""
+        if overrides.keys() <= _ID_SET and all(type(v) is str for v in overrides.values()):
+            return self.search_options(**overrides)
+        return self._settings(overrides).search_options()
 
     def _settings(self, overrides: dict[str, Any]) -> RedisSessionHistoryRetriever:
         """This retriever with per-call overrides (``invoke(q, k=2)``), validated like fields."""
@@ -176,11 +185,12 @@ class RedisSessionHistoryRetriever(BaseRetriever):
 
     # -- the search: _ops/search.py, shared by both APIs ---------------------------------------
 
-    def search_options(self) -> SearchOptions:
-        """This retriever's fields as the options of its search, for the components of this
-        package that run the search inside their own plan (the agent middleware's recall).
-        Internal: not a stable API."""
+    def search_options(self, **ids: str) -> SearchOptions:
+        """This retriever's fields as the options of its search (with ``ids``, user_id and/or
+        session_id, instead of its own), for the components of this package that run the search
+        inside their own plan (the agent middleware's recall). Internal: not a stable API."""
         values = {name: getattr(self, name) for name in _OPTIONS}
+        values.update(ids)
         # Unset, search_type is None: the default, hybrid or similarity where the content is encrypted.
         search_type = self.search_type if "search_type" in self.model_fields_set else None
         return SearchOptions(search_type=search_type, **values)

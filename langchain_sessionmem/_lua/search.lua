@@ -4,11 +4,13 @@
 -- keys are known only after the search).
 -- KEYS: the user hash (declared for the prelude's slot check only; nothing reads it).
 -- ARGV: n, mode, text weight, distance threshold ('' none), neighbours, the model fingerprint,
---       the user's message prefix ('P m:{U}:'), the user's meta prefix ('P s:{U}:'), the KNN
---       FT.SEARCH as its argument count and arguments (count 0: none), the query of the same
---       search among this model's vectors only, the BM25 FT.SEARCH as count and arguments.
---   The commands are search.py's knn_search / text_search, built by the client from escaped
---   tokens and hex digests (_search.py): this script adds nothing to a query.
+--       the user's message prefix ('P m:{U}:'), the user's meta prefix ('P s:{U}:'); the KNN
+--       search: its index ('' none), its query, the query of the same search among this model's
+--       vectors only, the query vector, how many, '1' to return when each hit was written ('' no);
+--       the BM25 search: its index ('' none), its query, how many.
+--   The searches are search.py's KnnSearch and TextSearch, built here from those parts exactly as
+--   there (the queries come from the client, built from escaped tokens and hex digests in
+--   _search.py: this script adds only the fixed options around them).
 --   The KNN search runs first; when any of its hits is of another model (a reindex is pending),
 --   its second form runs instead (the same rule as the client's two-trip path).
 --   Then the documents the client will show are read: mode 'score' (one search, ranked by its own
@@ -17,23 +19,35 @@
 --   distance (its key may have expired since the index matched it) within the threshold. With
 --   each of those, the `neighbours` messages before and after it in its session.
 -- Returns {KNN hits, BM25 hits, documents, owners}, compact (every reply element costs the client
---   more than its bytes): each hit that counts as 'sh:seq:distance:ts' (KNN) or 'sh:seq:score:ts'
---   (BM25) in the search's order (false: no such search); each message read as 'sh:seq:' followed
---   by its document (nothing: gone); and {sh, uid, sid} of each of their sessions. The client
---   ranks the hits itself and reads in a second call only what this script did not (nothing,
---   when both rankings agree).
+--   more than its bytes): the hits that count as 'sh:seq:distance:ts' (KNN) or 'sh:seq:score:ts'
+--   (BM25) in the search's order, joined by spaces (false: no such search; ts 0 when not asked);
+--   each message read as 'sh:seq:' followed by its document (nothing: gone), joined by newlines
+--   (a document as JSON.GET gives it holds none); and {sh, uid, sid} of each of their sessions.
+--   The client ranks the hits itself and reads in a second call only what this script did not
+--   (nothing, when both rankings agree).
 -- Keys read but not declared (the documents and session metas): allowed on a single server,
 -- where every key is local; each command is still checked against the caller's ACL key patterns.
 local n, mode, w, thr, nb = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local fp, mp, metap = ARGV[6], ARGV[7], ARGV[8]
 local RRF_K = 60
-local function command_at(at)
-  local count = tonumber(ARGV[at])
-  return count > 0 and {unpack(ARGV, at + 1, at + count)} or false, at + count + 1
+local knn, knn_model, text = false, false, false
+if ARGV[9] ~= '' then
+  local function knn_search(query)
+    local c = {'FT.SEARCH', ARGV[9], query, 'PARAMS', 2, 'vec', ARGV[12], 'SORTBY', 'dist', 'ASC', 'RETURN'}
+    if ARGV[14] == '1' then
+      c[12], c[13], c[14], c[15] = 3, 'dist', 'ts', 'm'
+    else
+      c[12], c[13], c[14] = 2, 'dist', 'm'
+    end
+    for _, a in ipairs({'LIMIT', 0, ARGV[13], 'DIALECT', 2}) do c[#c + 1] = a end
+    return c
+  end
+  knn, knn_model = knn_search(ARGV[10]), knn_search(ARGV[11])
 end
-local knn, at = command_at(9)
-local knn_model = ARGV[at]
-local text = command_at(at + 1)
+if ARGV[15] ~= '' then
+  text = {'FT.SEARCH', ARGV[15], ARGV[16], 'WITHSCORES', 'SCORER', 'BM25', 'RETURN', 1, 'ts', 'LIMIT', 0, ARGV[17],
+          'DIALECT', 2}
+end
 
 local function fields_of(flat)
   local f = {}
@@ -55,24 +69,27 @@ local function counting(reply, with_scores)
   return out
 end
 
+local function joined(cs)
+  local out = {}
+  for i, c in ipairs(cs) do out[i] = c[3] end
+  return table.concat(out, ' ')
+end
+
 local rankings, hits = {}, {false, false}
 if knn then
   local reply = redis.call(unpack(knn))
   for i = 3, #reply, 2 do
     if fields_of(reply[i] or {})['m'] ~= fp then
-      knn[3] = knn_model
-      reply = redis.call(unpack(knn))
+      reply = redis.call(unpack(knn_model))
       break
     end
   end
   rankings[#rankings + 1] = {1 - w, counting(reply, false)}
-  hits[1] = {}
-  for i, c in ipairs(rankings[#rankings][2]) do hits[1][i] = c[3] end
+  hits[1] = joined(rankings[#rankings][2])
 end
 if text then
   rankings[#rankings + 1] = {w, counting(redis.call(unpack(text)), true)}
-  hits[2] = {}
-  for i, c in ipairs(rankings[#rankings][2]) do hits[2][i] = c[3] end
+  hits[2] = joined(rankings[#rankings][2])
 end
 
 -- The seeds, best first: {sh, seq}.
@@ -123,4 +140,4 @@ for _, s in ipairs(seeds) do
     if d ~= 0 then load(s[1], s[2] + d) end
   end
 end
-return {hits[1], hits[2], docs, sessions}
+return {hits[1], hits[2], table.concat(docs, '\n'), sessions}

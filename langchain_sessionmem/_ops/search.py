@@ -24,7 +24,7 @@ from langchain_core.messages import message_to_dict
 from langchain_sessionmem._cluster import search_plan as cluster_search_plan
 from langchain_sessionmem._codec import REBUILDABLE, StoredMessage, content_text, decode_stored, optional_text
 from langchain_sessionmem._keys import UserKeys, check_id, parse_message_key
-from langchain_sessionmem._lua.search import Found, Mode
+from langchain_sessionmem._lua.search import Candidate, Found, Key, KnnSearch, Mode, TextSearch
 from langchain_sessionmem._lua.search import search as search_script
 from langchain_sessionmem._ops.history import stored_plan
 from langchain_sessionmem._ops.steps import Command, EmbedQuery, Pipeline, Plan, Rerank, Script
@@ -45,7 +45,6 @@ from langchain_sessionmem.errors import ConfigError
 
 RRF_K = 60  # reciprocal rank fusion constant (Cormack et al.)
 SearchType = Literal["similarity", "hybrid", "text"]
-Key = tuple[str, int]  # (session digest, seq): one message of the user
 
 
 class Seed(NamedTuple):
@@ -55,11 +54,6 @@ class Seed(NamedTuple):
     key: Key
     score: float
     distance: float | None
-
-
-Candidate = tuple[Key, float, "float | None", int]
-"""One hit of one search that counts: (key, its own score (1 - distance, or BM25), its distance
-(vector hits), when it was written (Unix ms)). A plain tuple: a search makes dozens of them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,10 +128,17 @@ def decay(score: float, age_ms: float, half_life_seconds: float) -> float:
 def rank(
     searches: Sequence[tuple[str, Sequence[Hit]]], o: SearchOptions, n: int, now_ms: float, *, fused: bool
 ) -> list[Seed]:
-    """The best ``n`` seeds of the parsed searches ((kind, hits), as sent): ``fused`` (a hybrid
-    search) by weighted reciprocal rank, else by their own score; weighted by age when
-    ``o.recency_half_life_seconds`` is set (``now_ms``: the time now, Unix ms)."""
+    """The best ``n`` seeds of the parsed searches ((kind, hits), as sent): see ``rank_candidates``."""
     found = [(kind, candidates(kind, hits, o.distance_threshold)) for kind, hits in searches]
+    return rank_candidates(found, o, n, now_ms, fused=fused)
+
+
+def rank_candidates(
+    found: Sequence[tuple[str, Sequence[Candidate]]], o: SearchOptions, n: int, now_ms: float, *, fused: bool
+) -> list[Seed]:
+    """The best ``n`` seeds of the searches' hits that count ((kind, candidates), as sent):
+    ``fused`` (a hybrid search) by weighted reciprocal rank, else by their own score; weighted by
+    age when ``o.recency_half_life_seconds`` is set (``now_ms``: the time now, Unix ms)."""
     if fused:
         w = o.hybrid_text_weight
         scores = fuse([(w if kind == "text" else 1.0 - w, [c[0] for c in cs]) for kind, cs in found])
@@ -178,18 +179,10 @@ def scope_of(o: SearchOptions, uh: str, session: Session | None, exclude_from: i
     )
 
 
-def knn_search(index: str, scope: Scope, fetch: int, blob: bytes, model_fp: str | None = None) -> Command:
-    """The KNN FT.SEARCH command: ``fetch`` nearest in ``scope`` (of model ``model_fp`` only, when given),
-    returning their distance, time and model fingerprint."""
-    query = knn_query(scope, fetch, model_fp)
-    return Command("FT.SEARCH", index, query, "PARAMS", 2, "vec", blob, "SORTBY", "dist", "ASC",
-                   "RETURN", 3, "dist", "ts", "m", "LIMIT", 0, fetch, "DIALECT", 2)  # fmt: skip
-
-
-def text_search(index: str, query: str, fetch: int) -> Command:
-    """The BM25 FT.SEARCH command for ``query`` (built by ``_search.text_query``), returning the time."""
-    return Command("FT.SEARCH", index, query, "WITHSCORES", "SCORER", "BM25", "RETURN", 1, "ts",
-                   "LIMIT", 0, fetch, "DIALECT", 2)  # fmt: skip
+def knn_search(index: str, scope: Scope, fetch: int, blob: bytes, model_fp: str, *, times: bool) -> KnnSearch:
+    """The KNN search: ``fetch`` nearest in ``scope`` (its second form: of model ``model_fp`` only),
+    returning their distance, model fingerprint and, with ``times``, when each was written."""
+    return KnnSearch(index, knn_query(scope, fetch), knn_query(scope, fetch, model_fp), blob, fetch, times)
 
 
 def wanted(seeds: Sequence[Seed], neighbors: int) -> dict[Key, tuple[str, float | None, float | None]]:
@@ -283,7 +276,7 @@ def search_plan(store: Store, o: SearchOptions, query: str) -> Plan[list[Documen
     n = o.k if o.reranker is None else o.depth
     searches, found = yield from _searches_plan(store, user, o, search_type, scope, query, n)
     cipher = store.cipher(uid) if session is None else session.cipher
-    seeds = rank(searches, o, n, time.time() * 1000, fused=search_type == "hybrid")
+    seeds = rank_candidates(searches, o, n, time.time() * 1000, fused=search_type == "hybrid")
     if not seeds:
         if o.fallback and session is not None:
             recent = yield from stored_plan(session, k=o.k)
@@ -308,33 +301,32 @@ def _search_type(store: Store, o: SearchOptions) -> SearchType:
 
 def _searches_plan(
     store: Store, user: UserKeys, o: SearchOptions, search_type: SearchType, scope: Scope, query: str, n: int
-) -> Plan[tuple[list[tuple[str, list[Hit]]], Found | None]]:
-    """The hits of each search of ``search_type`` ((kind, hits), similarity first), sent in one
-    round trip (with the index check, the first time); on a single server, with the documents of
-    the best ``n`` (see ``script_of``) read in the same call."""
+) -> Plan[tuple[list[tuple[str, list[Candidate]]], Found | None]]:
+    """The hits that count of each search of ``search_type`` ((kind, candidates), similarity
+    first), sent in one round trip (with the index check, the first time); on a single server,
+    with the documents of the best ``n`` (see ``script_of``) read in the same call."""
     cfg = store.config
     plain = search_type == "similarity" and not o.recency_half_life_seconds and o.reranker is None
     fetch = o.k if plain else o.depth
-    knn: Command | None = None
-    knn_model: Command | None = None
-    text: Command | None = None
+    knn: KnnSearch | None = None
+    text: TextSearch | None = None
     fp = ""
     if search_type in ("similarity", "hybrid"):
         vector = yield EmbedQuery(query)
         fp = fingerprint(store.embedder(), len(vector), cfg)
         blob = pack(vector, cfg.vector_dtype, len(vector))
-        knn = knn_search(cfg.vector_index_name, scope, fetch, blob)
-        knn_model = knn_search(cfg.vector_index_name, scope, fetch, blob, fp)
+        # When each hit was written matters to the recency weighting only.
+        knn = knn_search(cfg.vector_index_name, scope, fetch, blob, fp, times=bool(o.recency_half_life_seconds))
     if search_type in ("text", "hybrid"):
         terms = text_query(scope, text_query_terms(query), o.text_context)
-        text = None if terms is None else text_search(cfg.index_name, terms, fetch)
-    kinds = [kind for kind, command in (("similarity", knn), ("text", text)) if command is not None]
+        text = None if terms is None else TextSearch(cfg.index_name, terms, fetch)
+    kinds = [kind for kind, search in (("similarity", knn), ("text", text)) if search is not None]
     if not kinds:
         return [], None
     if store.facts.is_cluster:
-        steps: list[Command | Script] = [c for c in (knn, text) if c is not None]
+        steps: list[Command | Script] = [s.command() for s in (knn, text) if s is not None]
     else:
-        steps = [script_of(user, o, search_type, knn, knn_model, fp, text, n)]
+        steps = [script_of(user, o, search_type, knn, fp, text, n)]
     if not store.facts.index_checked:  # in the same round trip as the search
         info, *replies = yield Pipeline([Command("FT.INFO", cfg.index_name), *steps])
         check_index(info, cfg)
@@ -344,23 +336,21 @@ def _searches_plan(
     else:
         replies = [(yield steps[0])]
     if not store.facts.is_cluster:
-        found = Found.of(user, replies[0])
-        return [
-            (kind, hits) for kind, hits in (("similarity", found.knn), ("text", found.text)) if hits is not None
-        ], found
+        found = Found.of(replies[0])
+        return [(kind, cs) for kind, cs in (("similarity", found.knn), ("text", found.text)) if cs is not None], found
     hits = [parse_search(reply, with_scores=(kind == "text"))[1] for kind, reply in zip(kinds, replies, strict=True)]
-    if knn_model is not None and not one_model(hits[0], fp):
+    if knn is not None and not one_model(hits[0], fp):
         # The nearest vectors include another model's (a reindex is pending): search again among
         # this model's only. Filtering by model up front would double every search's time, and
         # when the nearest `fetch` are all this model's they are this model's nearest `fetch`.
         # (The search script applies the same rule on the server.)
-        hits[0] = parse_search((yield knn_model))[1]
-    return list(zip(kinds, hits, strict=True)), None
+        hits[0] = parse_search((yield knn.command(model=True)))[1]
+    return [(kind, candidates(kind, h, o.distance_threshold)) for kind, h in zip(kinds, hits, strict=True)], None
 
 
 def script_of(
-    user: UserKeys, o: SearchOptions, search_type: SearchType, knn: Command | None, knn_model: Command | None,
-    fp: str, text: Command | None, n: int,
+    user: UserKeys, o: SearchOptions, search_type: SearchType, knn: KnnSearch | None, fp: str,
+    text: TextSearch | None, n: int,
 ) -> Script:  # fmt: skip
     """The search script call that runs the searches and reads what ``search_plan`` will show: the
     ``n`` seeds ``rank`` picks and their neighbours (with a recency weighting, which needs the
@@ -370,7 +360,7 @@ def script_of(
     if o.recency_half_life_seconds:
         mode = "all"
     return search_script(
-        user, knn=knn, knn_model=knn_model, fingerprint=fp, text=text, n=n, mode=mode,
+        user, knn=knn, fingerprint=fp, text=text, n=n, mode=mode,
         text_weight=o.hybrid_text_weight, distance_threshold=o.distance_threshold,
         neighbors=0 if o.reranker is not None else o.neighbors,
     )  # fmt: skip

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage, messages_from_dict
+from langchain_core.runnables import RunnableConfig
 
 from langchain_sessionmem import (
     ConfigError,
@@ -219,11 +220,42 @@ async def test_filters_threshold_exclude_recent_neighbors_fallback(api: Api, sme
         await _search(api, r, q, k=0)
 
 
-async def test_recency_weighting_prefers_newer_matches(api: Api, smemory: RedisSessionMemory) -> None:
+async def test_ids_in_the_config_override_the_retrievers_own_and_are_checked_as_its_fields(
+    api: Api, smemory: RedisSessionMemory
+) -> None:
+    """invoke(q, config={"configurable": {...}}): the ids there win over the retriever's own, and
+    one that is not a str is refused as the field would refuse it (a str subclass is checked too)."""
+
+    class Name(str):
+        pass
+
+    await _add(api, smemory, "alice", "a", [HumanMessage("avocado toast for alice")])
+    await _add(api, smemory, "bob", "b", [HumanMessage("avocado toast for bob")])
+    r = smemory.as_retriever(user_id="bob", k=2, search_type="similarity")
+
+    async def search(configurable: dict[str, object]) -> list[Document]:
+        config: RunnableConfig = {"configurable": configurable}
+        if api.mode == "sync":
+            return r.invoke("avocado toast", config=config)
+        return await r.ainvoke("avocado toast", config=config)
+
+    assert [d.metadata["user_id"] for d in await search({})] == ["bob"]
+    assert [(d.metadata["user_id"], d.metadata["session_id"]) for d in await search({"user_id": "alice"})] == [
+        ("alice", "a")
+    ]
+    assert [d.metadata["user_id"] for d in await search({"user_id": Name("alice"), "session_id": "a"})] == ["alice"]
+    for bad in ({"user_id": 5}, {"user_id": "alice", "session_id": b"a"}):
+        with pytest.raises(ConfigError, match="invalid retriever option"):
+            await search(bad)
+
+
+@pytest.mark.parametrize("search_type", ["hybrid", "similarity"])
+async def test_recency_weighting_prefers_newer_matches(api: Api, smemory: RedisSessionMemory, search_type: str) -> None:
+    """(Similarity alone too: its search returns when each hit was written only when asked.)"""
     await _add(api, smemory, "u", "old", [HumanMessage("my favourite pasta is carbonara")])
     await asyncio.sleep(1.2)
     await _add(api, smemory, "u", "new", [HumanMessage("my favourite pasta is now cacio e pepe")])
-    r = smemory.as_retriever(user_id="u", k=1)
+    r = smemory.as_retriever(user_id="u", k=1, search_type=search_type)
     assert (await _search(api, r, "favourite pasta carbonara"))[0].metadata["session_id"] == "old"
     weighted = await _search(api, r, "favourite pasta carbonara", recency_half_life_seconds=0.3)
     assert weighted[0].metadata["session_id"] == "new"

@@ -180,3 +180,19 @@ def test_every_template_the_config_accepts_embeds(template: str) -> None:
     SessionMemConfig(embed_template=template)
     text = embed_text(HumanMessage("hello"), template, datetime(2023, 5, 8, tzinfo=timezone.utc))
     assert "8 May 2023" in text and "hello" in text
+
+
+def test_the_role_of_a_message_is_its_name_else_its_role_field_or_extra_else_its_type() -> None:
+    """The ``role`` of a result's metadata and of the embedded text: a ChatMessage's role, and a
+    ``role`` passed to any message as an extra field, count as its class's own would."""
+    from langchain_core.messages import AIMessage, AIMessageChunk, ChatMessage, HumanMessage
+
+    from langchain_sessionmem._vectors import role_of
+
+    assert role_of(AIMessage("x")) == "ai"
+    assert role_of(AIMessageChunk(content="x")) == "AIMessageChunk"
+    assert role_of(AIMessage("x", name="maya")) == "maya"
+    assert role_of(ChatMessage(content="x", role="critic")) == "critic"
+    assert role_of(ChatMessage(content="x", role="critic", name="maya")) == "maya"
+    assert role_of(HumanMessage("x", role="boss")) == "boss"  # an extra field
+    assert role_of(HumanMessage("x", role="")) == "human"

@@ -20,6 +20,7 @@ from langchain_core.documents import Document
 
 from langchain_sessionmem import RedisSessionHistoryRetriever, RedisSessionMemory, SessionMemConfig
 from langchain_sessionmem._keys import SessionKeys, parse_message_key
+from langchain_sessionmem._lua.search import KnnSearch, TextSearch
 from langchain_sessionmem._ops.search import (
     RRF_K,
     SearchOptions,
@@ -122,10 +123,11 @@ class Server:
         raise AssertionError(f"unexpected command {step!r}")
 
     def search_script(self, step: Script) -> Any:
-        _n, _mode, _w, thr, nb, fp, mp, metap, count, *rest = step.args
-        knn = Command(*rest[:count]) if count else None
-        model_query, count, *rest = rest[count:]
-        text = Command(*rest[:count]) if count else None
+        _n, _mode, _w, thr, nb, fp, mp, metap, *parts = step.args
+        index, query, model_query, blob, fetch, times, text_index, text_query, text_fetch = parts
+        search = KnnSearch(index, query, model_query, blob, fetch, times == "1")
+        knn = search.command() if index else None
+        text = TextSearch(text_index, text_query, text_fetch).command() if text_index else None
         ran = self.ran[id(step)] = []
         rows: list[Any] = [None, None]
         keys: list[str] = []
@@ -133,22 +135,22 @@ class Server:
             ran.append(knn)
             reply = self.answer(knn)
             if any(f[5] != fp for f in reply[2::2]):
-                ran.append(knn := Command(*knn.args[:2], model_query, *knn.args[3:]))
+                ran.append(knn := search.command(model=True))
                 reply = self.answer(knn)
             hits = [
-                (k, f[1], f[3])
+                (k, f[1], f[3] if times else 0)
                 for k, f in zip(reply[1::2], reply[2::2], strict=True)
                 if thr == "" or float(f[1]) <= float(thr)
             ]
-            rows[0] = [":".join(map(str, (*parse_message_key(k)[1:], d, ts))) for k, d, ts in hits]
+            rows[0] = " ".join(":".join(map(str, (*parse_message_key(k)[1:], d, ts))) for k, d, ts in hits)
             keys += [k for k, _, _ in hits]
         if text is not None:
             ran.append(text)
             reply = self.answer(text)
-            rows[1] = [
+            rows[1] = " ".join(
                 ":".join(map(str, (*parse_message_key(k)[1:], sc, f[1])))
                 for k, sc, f in zip(reply[1::3], reply[2::3], reply[3::3], strict=True)
-            ]
+            )
             keys += reply[1::3]
         docs: list[str] = []
         owners: dict[str, list[Any]] = {}
@@ -159,7 +161,7 @@ class Server:
                 docs.append(f"{sh}:{s}:" + (self.doc(session, s) if (session, s) in self.messages else ""))
                 owners[sh] = [sh, self.owner, session.session_id]
         assert mp == S1.user.message_prefix and metap == S1.user.meta_prefix
-        return [*rows, docs, [x for row in owners.values() for x in row]]
+        return [*rows, "\n".join(docs), [x for row in owners.values() for x in row]]
 
     def ts(self, keys: SessionKeys, seq: int) -> int:
         return self.messages.get((keys, seq), ("", T0))[1]
@@ -488,16 +490,17 @@ def test_the_options_default_as_the_retriever_does() -> None:
 
 
 def test_the_scripts_reply_is_all_a_search_needs() -> None:
-    """With the scripted executor: the reply of search.lua as it comes (compact hits, documents as
-    'sh:seq:doc', a gone one with no document, the session's owner) and nothing else sent."""
+    """With the scripted executor: the reply of search.lua as it comes (compact hits joined by
+    spaces, documents as 'sh:seq:doc' joined by newlines, a gone one with no document, the
+    session's owner) and nothing else sent."""
     store = new_store()
     store.facts.index_checked = True
     doc = json.dumps({"seq": 2, "ts": T0, "uh": S1.user.uh, "sh": S1.sh, "type": "human", "text": "kept"})
     reply = [
-        [f"{S1.sh}:2:0.25:{T0}", f"{S1.sh}:3:0.5:{T0}"],
+        f"{S1.sh}:2:0.25:0 {S1.sh}:3:0.5:0".encode(),
         None,
-        [f"{S1.sh}:2:{doc}", f"{S1.sh}:3:"],
-        [S1.sh, "alice", "s1"],
+        f"{S1.sh}:2:{doc}\n{S1.sh}:3:".encode(),
+        [S1.sh.encode(), b"alice", b"s1"],
     ]
     run = Scripted([[1.0, 0.0, 0.0, 0.0], reply])
     docs = run.run(search_plan(store, SearchOptions(user_id="alice", search_type="similarity", k=2), "avocado"))

@@ -98,7 +98,7 @@ class Backend:
         self._owns_client = client is None  # close() closes only what this object made
         self._async_client = async_client
         self._async_clients = AsyncClients(self._url, async_client)  # one per event loop: see _loops.py
-        self._shas: dict[str, str] = {}
+        self._shas: dict[str, bytes] = {}
         shown = redis_url or url_of(client or async_client)  # type: ignore[arg-type]
         if self._url is not None:
             is_cluster = _cluster.is_cluster_url(self._url)
@@ -196,14 +196,14 @@ class Backend:
     def _pool(client: Any) -> Any:
         return getattr(client, "connection_pool", client)
 
-    def _sha(self, name: str) -> str:
+    def _sha(self, name: str) -> bytes:
         sha = self._shas.get(name)
         if sha is None:
-            sha = self._shas[name] = hashlib.sha1(source(name).encode()).hexdigest()  # noqa: S324 - Redis' script id
+            sha = self._shas[name] = hashlib.sha1(source(name).encode()).hexdigest().encode()  # noqa: S324 - Redis' script id
         return sha
 
     def _evalsha(self, step: Script) -> tuple[Any, ...]:
-        return ("EVALSHA", self._sha(step.name), len(step.keys), *step.keys, *step.args)
+        return ("EVALSHA", self._sha(step.name), *_wire((len(step.keys), *step.keys, *step.args)))
 
     def _raw(self, step: Command | Script) -> tuple[Any, ...]:
         return self._evalsha(step) if isinstance(step, Script) else step.args
@@ -378,6 +378,14 @@ class Backend:
         if self._client is not None and self._owns_client:
             self._client.close()
         await self._async_clients.aclose()
+
+
+def _wire(args: Sequence[Any]) -> list[Any]:
+    """Script arguments as redis-py would send them, encoded here where that is cheaper: ASCII text
+    (the same bytes in every encoding a client can be set to) and ints. redis-py's encoder takes
+    about 0.25 µs per argument, a third of packing an append's 30; the rest (other text, bytes,
+    floats, and what it rejects) is left to it, so a client's own ``encoding`` still applies."""
+    return [a.encode() if a.__class__ is str and a.isascii() else b"%d" % a if a.__class__ is int else a for a in args]
 
 
 def _noscript(steps: Sequence[Command | Script], replies: list[Any]) -> list[int]:

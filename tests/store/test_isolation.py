@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 
 import redis
+import redis.asyncio
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from langchain_core.messages import HumanMessage
@@ -125,3 +126,21 @@ def test_property_every_pair_reads_back_only_its_own(
             )
     finally:
         drop_prefix(redis_url, config.key_prefix)
+
+
+async def test_a_client_set_to_another_encoding_still_encodes_the_ids(
+    api: Api, make_memory: MakeMemory, redis_url: str, raw: redis.Redis
+) -> None:
+    """The backend encodes ASCII script arguments itself (cheaper than redis-py); text beyond ASCII
+    is still encoded by the client, with the encoding it was given: a latin-1 client stores
+    "café" as latin-1, as it always did, and reads it back."""
+    client = redis.Redis.from_url(redis_url, encoding="latin-1")
+    aclient = redis.asyncio.Redis.from_url(redis_url, encoding="latin-1")
+    memory = make_memory(client=client, async_client=aclient, setup=True)
+    history = memory.history("café", "séance")
+    await api(history, "add_messages", [HumanMessage("bonjour")])
+    assert await api(history, "messages") == [HumanMessage("bonjour")]
+    uid, sid = raw.hmget(history._keys.meta, "uid", "sid")
+    assert (uid, sid) == ("café".encode("latin-1"), "séance".encode("latin-1"))
+    await aclient.aclose()
+    client.close()

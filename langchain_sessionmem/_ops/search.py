@@ -125,14 +125,6 @@ def decay(score: float, age_ms: float, half_life_seconds: float) -> float:
     return score * math.pow(0.5, max(0.0, age_ms / 1000) / half_life_seconds)
 
 
-def rank(
-    searches: Sequence[tuple[str, Sequence[Hit]]], o: SearchOptions, n: int, now_ms: float, *, fused: bool
-) -> list[Seed]:
-    """The best ``n`` seeds of the parsed searches ((kind, hits), as sent): see ``rank_candidates``."""
-    found = [(kind, candidates(kind, hits, o.distance_threshold)) for kind, hits in searches]
-    return rank_candidates(found, o, n, now_ms, fused=fused)
-
-
 def rank_candidates(
     found: Sequence[tuple[str, Sequence[Candidate]]], o: SearchOptions, n: int, now_ms: float, *, fused: bool
 ) -> list[Seed]:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from langchain_sessionmem import RedisSessionMemory
-from langchain_sessionmem._ops.search import rank
 from langchain_sessionmem._search import parse_search
 from langchain_sessionmem.testing import HashingEmbeddings
+from tests.unit.test_search_plan import rank
 
 
 def test_a_vector_hit_whose_key_expired_before_the_read_is_left_out() -> None:

@@ -25,9 +25,10 @@ from langchain_sessionmem._ops.search import (
     RRF_K,
     SearchOptions,
     Seed,
+    candidates,
     decay,
     fuse,
-    rank,
+    rank_candidates,
     search_plan,
     wanted,
 )
@@ -46,6 +47,12 @@ FP = fingerprint(EMBEDDINGS, 4, CONFIG)
 S1 = SessionKeys.of("p:", "alice", "s1")
 S2 = SessionKeys.of("p:", "alice", "s2")
 T0 = 1_700_000_000_000  # ms
+
+
+def rank(searches: Any, o: SearchOptions, n: int, now_ms: float, *, fused: bool) -> list[Seed]:
+    """The seeds of parsed FT.SEARCH hits ((kind, hits)), ranked as the cluster path ranks them."""
+    found = [(kind, candidates(kind, hits, o.distance_threshold)) for kind, hits in searches]
+    return rank_candidates(found, o, n, now_ms, fused=fused)
 
 
 def index_info(prefix: str = "p:") -> dict[str, Any]:

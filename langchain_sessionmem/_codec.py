@@ -28,8 +28,21 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.messages import (
+    AIMessage,
+    AIMessageChunk,
     BaseMessage,
     BaseMessageChunk,
+    ChatMessage,
+    ChatMessageChunk,
+    FunctionMessage,
+    FunctionMessageChunk,
+    HumanMessage,
+    HumanMessageChunk,
+    RemoveMessage,
+    SystemMessage,
+    SystemMessageChunk,
+    ToolMessage,
+    ToolMessageChunk,
     message_chunk_to_message,
     message_to_dict,
     messages_from_dict,
@@ -313,3 +326,49 @@ def decode_stored(raw: bytes | str, cipher: UserCipher | None = None) -> StoredM
     doc = _load_doc(raw)
     (message,) = messages_from_dict([_to_lc_dict(doc, cipher)])
     return StoredMessage(int(doc["seq"]), int(doc["ts"]), message)
+
+
+def decode_stored_dict(raw: bytes | str, cipher: UserCipher | None = None) -> tuple[int, int, dict[str, Any]]:
+    """(seq, ts, the message as ``message_to_dict`` gives it) of a stored document, without
+    building the message: the stored fields and, restored, the defaults ``encode_message`` left
+    out, in the class's field order (then any extra fields), as ``model_dump`` lists them. What
+    the retriever's Documents carry; building and dumping the message would cost it about 5 µs a
+    document for the same dict (tests/store/test_fuzz_messages.py compares the two)."""
+    doc = _load_doc(raw)
+    lc = _to_lc_dict(doc, cipher)
+    data = lc["data"]
+    out: dict[str, Any] = {}
+    stored = 0
+    for name, default in _dump_layout(lc["type"]):
+        if name in data:
+            out[name] = data[name]
+            stored += 1
+        elif default is not _REQUIRED:
+            out[name] = type(default)() if type(default) in (dict, list) else default
+    if stored < len(data):  # extra fields (pydantic keeps them), after the class's own
+        out.update((name, value) for name, value in data.items() if name not in out)
+    return int(doc["seq"]), int(doc["ts"]), {"type": lc["type"], "data": out}
+
+
+_REQUIRED = object()
+# The class messages_from_dict rebuilds for each stored type (REBUILDABLE); test_codec checks it.
+_CLASSES: dict[str, type[BaseMessage]] = {
+    "human": HumanMessage, "ai": AIMessage, "system": SystemMessage, "chat": ChatMessage,
+    "function": FunctionMessage, "tool": ToolMessage, "remove": RemoveMessage,
+    **{cls.__name__: cls for cls in (AIMessageChunk, HumanMessageChunk, SystemMessageChunk, ChatMessageChunk,
+                                     FunctionMessageChunk, ToolMessageChunk)},
+}  # fmt: skip
+
+
+@cache
+def _dump_layout(type_: str) -> tuple[tuple[str, Any], ...]:
+    """(field, default or _REQUIRED) of the class ``messages_from_dict`` rebuilds for ``type_``, in
+    field order. A default is an immutable value or an empty dict or list (checked here)."""
+    cls = _CLASSES.get(type_)
+    if cls is None:
+        raise ValueError(f"Got unexpected message type: {type_}")  # what messages_from_dict says
+    defaults = _defaults(cls)
+    for value in defaults.values():
+        if isinstance(value, (dict, list, set)) and (value or type(value) not in (dict, list)):
+            raise TypeError(f"{cls.__name__} has a default this decoder would share between messages: {value!r}")
+    return tuple((name, defaults.get(name, _REQUIRED)) for name in cls.model_fields)

@@ -34,6 +34,12 @@ def role_of(message: BaseMessage) -> str:
     return role or message.type
 
 
+def role_in(message: dict[str, Any]) -> str:
+    """``role_of`` the message that ``message`` (``message_to_dict`` output) holds, read from the dict."""
+    data = message["data"]
+    return data.get("name") or data.get("role") or message["type"]  # type: ignore[no-any-return]
+
+
 @cache
 def _has_role(cls: type[BaseMessage]) -> bool:
     """Whether ``cls`` has a ``role`` of its own (a field or a class attribute), not only an extra one."""

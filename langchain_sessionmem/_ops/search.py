@@ -22,7 +22,7 @@ from langchain_core.documents import Document
 from langchain_core.messages import message_to_dict
 
 from langchain_sessionmem._cluster import search_plan as cluster_search_plan
-from langchain_sessionmem._codec import REBUILDABLE, StoredMessage, content_text, decode_stored, optional_text
+from langchain_sessionmem._codec import REBUILDABLE, content_text, decode_stored_dict, optional_text
 from langchain_sessionmem._keys import UserKeys, check_id, parse_message_key
 from langchain_sessionmem._lua.search import Candidate, Found, Key, KnnSearch, Mode, TextSearch
 from langchain_sessionmem._lua.search import search as search_script
@@ -39,7 +39,7 @@ from langchain_sessionmem._search import (
     text_query,
     text_query_terms,
 )
-from langchain_sessionmem._vectors import fingerprint, pack, role_of
+from langchain_sessionmem._vectors import fingerprint, pack, role_in
 from langchain_sessionmem.encryption import UserCipher
 from langchain_sessionmem.errors import ConfigError
 
@@ -209,26 +209,28 @@ def arrange(docs: dict[Key, Document], seeds: Sequence[Seed], neighbors: int, or
 
 
 def document(
-    user_id: str | None, session_id: str | None, stored: StoredMessage, score: float | None,
+    user_id: str | None, session_id: str | None, stored: tuple[int, int, dict[str, Any]], score: float | None,
     distance: float | None, match: str,
 ) -> Document:  # fmt: skip
-    """A result Document (see the retriever's docstring for its metadata)."""
-    message = stored.message
+    """A result Document (see the retriever's docstring for its metadata) of ``stored``: (seq, ts,
+    the message as ``message_to_dict`` gives it), as ``decode_stored_dict`` reads it."""
+    seq, ts, message = stored
+    data = message["data"]
     return Document(
-        page_content=content_text(message.content),
+        page_content=content_text(data["content"]),
         metadata={
             "user_id": user_id,
             "session_id": session_id,
-            "seq": stored.seq,
-            "timestamp": datetime.fromtimestamp(stored.timestamp_ms / 1000, tz=timezone.utc).isoformat(),
-            "timestamp_ms": stored.timestamp_ms,
-            "type": message.type,
-            "role": role_of(message),
-            "message_id": message.id,
+            "seq": seq,
+            "timestamp": datetime.fromtimestamp(ts / 1000, tz=timezone.utc).isoformat(),
+            "timestamp_ms": ts,
+            "type": message["type"],
+            "role": role_in(message),
+            "message_id": data.get("id"),
             "score": score,
             "distance": distance,
             "match": match,
-            "message": message_to_dict(message),
+            "message": message,
         },
     )
 
@@ -272,7 +274,8 @@ def search_plan(store: Store, o: SearchOptions, query: str) -> Plan[list[Documen
     if not seeds:
         if o.fallback and session is not None:
             recent = yield from stored_plan(session, k=o.k)
-            return [document(o.user_id, o.session_id, s, None, None, "recent") for s in recent]
+            return [document(o.user_id, o.session_id, (s.seq, s.timestamp_ms, message_to_dict(s.message)), None,
+                             None, "recent") for s in recent]  # fmt: skip
         return []
     if o.reranker is not None:
         seeds = yield from _rerank_plan(user, o, seeds, cipher, query, found)
@@ -405,5 +408,5 @@ def _load_plan(
     for key, (match, score, dist) in want.items():
         raw = raws.get(key)
         if raw is not None and key[0] in session_ids:
-            docs[key] = document(user_id, session_ids[key[0]], decode_stored(raw, cipher), score, dist, match)
+            docs[key] = document(user_id, session_ids[key[0]], decode_stored_dict(raw, cipher), score, dist, match)
     return docs

@@ -21,7 +21,7 @@ import pytest
 import redis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage, messages_from_dict
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage, message_to_dict, messages_from_dict
 
 from langchain_sessionmem import RedisSessionMemory
 from langchain_sessionmem._codec import content_text
@@ -93,6 +93,8 @@ async def test_fuzzed_messages_round_trip_exactly_through_the_store(
     for doc in docs:
         original = sent[doc.metadata["seq"] - 1]
         assert_exact(messages_from_dict([doc.metadata["message"]]), [original])
+        assert doc.metadata["message"] == message_to_dict(original)  # read without building the message
+        assert list(doc.metadata["message"]["data"]) == list(message_to_dict(original)["data"])
         assert doc.page_content == content_text(original.content)
 
     # Export, then import over the same session: the JSONL path is lossless too.

@@ -6,9 +6,18 @@ import math
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage, message_to_dict, messages_from_dict
 
-from langchain_sessionmem._codec import content_text, decode_messages, decode_stored, encode_message, encode_messages
+from langchain_sessionmem._codec import (
+    _CLASSES,
+    REBUILDABLE,
+    content_text,
+    decode_messages,
+    decode_stored,
+    decode_stored_dict,
+    encode_message,
+    encode_messages,
+)
 from langchain_sessionmem.errors import InvalidMessageError, MessageSerializationError, MessageTooLargeError
 from tests.messages import as_stored, every_kind
 
@@ -28,6 +37,39 @@ def test_every_message_kind_round_trips_exactly(message: BaseMessage) -> None:
     assert type(back) is type(want)
     assert back == want
     assert back.model_dump() == want.model_dump()
+
+
+@pytest.mark.parametrize("message", every_kind(), ids=lambda m: f"{type(m).__name__}-{m.id}")
+def test_the_retrievers_dict_is_message_to_dict_of_the_message(message: BaseMessage) -> None:
+    """decode_stored_dict skips building the message: its dict must be message_to_dict's, keys in
+    the same order, and hold no default container shared with another message."""
+    stored = _stored(encode_message(message, "u" * 32, "s" * 32, LIMIT), seq=3, ts=99)
+    seq, ts, got = decode_stored_dict(stored)
+    want = message_to_dict(as_stored([message])[0])
+    assert (seq, ts, got) == (3, 99, want)
+    assert list(got["data"]) == list(want["data"])
+    _, _, again = decode_stored_dict(stored)
+    for name, value in got["data"].items():
+        if isinstance(value, (dict, list)):
+            assert value is not again["data"][name], name
+
+
+def test_the_retrievers_dict_keeps_extra_fields_last_and_refuses_unknown_types() -> None:
+    message = HumanMessage("hi", role="chef", mood={"x": 1})  # pydantic keeps extra fields
+    _, _, got = decode_stored_dict(_stored(encode_message(message, "u", "s", LIMIT)))
+    assert got == message_to_dict(message) and list(got["data"]) == list(message_to_dict(message)["data"])
+    bad = b'{"seq":1,"ts":2,"uh":"u","sh":"s","type":"robot","text":"x"}'
+    with pytest.raises(ValueError, match="unexpected message type: robot"):
+        decode_stored_dict(bad)
+    with pytest.raises(ValueError, match="unexpected message type: robot"):
+        decode_stored(bad)
+
+
+def test_stored_types_map_to_the_classes_messages_from_dict_rebuilds() -> None:
+    for type_, cls in _CLASSES.items():
+        data = {"content": "", "tool_call_id": "t", "role": "r", "name": "n", "id": "i"}
+        assert type(messages_from_dict([{"type": type_, "data": data}])[0]) is cls, type_
+    assert set(_CLASSES) == REBUILDABLE
 
 
 def test_document_holds_index_fields_and_no_default_noise() -> None:

@@ -172,3 +172,13 @@ def test_vectors_with_nan_or_infinity_are_refused(bad: float) -> None:
     with pytest.raises(ValueError, match="NaN or infinite"):
         pack([0.1, bad, 0.2], "FLOAT32", 3)
     assert len(pack([0.1, 0.5, 0.2], "FLOAT16", 3)) == 6
+
+
+@pytest.mark.parametrize("message", every_kind(), ids=lambda m: f"{type(m).__name__}-{m.id}")
+def test_role_read_from_the_dict_is_the_messages_role(message: BaseMessage) -> None:
+    from langchain_sessionmem._vectors import role_in, role_of
+
+    (stored,) = as_stored([message])
+    assert role_in(message_to_dict(stored)) == role_of(stored)
+    extra = HumanMessage("hi", role="chef")
+    assert role_in(message_to_dict(extra)) == role_of(extra) == "chef"

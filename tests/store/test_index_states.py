@@ -20,7 +20,7 @@ from langchain_sessionmem import (
     SessionMemConfig,
 )
 from langchain_sessionmem._ops.steps import Command, Step
-from langchain_sessionmem._search import MESSAGE_SCHEMA
+from langchain_sessionmem._search import SORTABLE_SCHEMA
 from langchain_sessionmem.testing import HashingEmbeddings
 from tests.store.conftest import Api, wait_indexed
 
@@ -125,7 +125,7 @@ async def test_setup_verifies_an_index_another_process_migrated_first(
 ) -> None:
     old = ["FT.CREATE", config.index_name, "ON", "JSON", "PREFIX", "1", f"{config.key_prefix}m:", "STOPWORDS", "0"]
     old.append("SCHEMA")
-    for path, name, kind, flags in MESSAGE_SCHEMA[:-1]:  # the schema before ``ctx``
+    for path, name, kind, flags in SORTABLE_SCHEMA[:-1]:  # 0.1.0 before ``ctx``
         old += [path, "AS", name, kind, *flags]
     raw.execute_command(*old)
     slow, fast = make(config), make(config)

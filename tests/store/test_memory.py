@@ -20,7 +20,7 @@ from langchain_sessionmem import (
     RedisUnavailableError,
     SessionMemConfig,
 )
-from langchain_sessionmem._search import expected_signature, schema_signature
+from langchain_sessionmem._search import SORTABLE_SCHEMA, create_index_args, expected_signature, schema_signature
 from tests.conftest import MakeMemory
 from tests.store.conftest import Api
 
@@ -34,6 +34,28 @@ async def test_setup_is_idempotent_and_creates_the_documented_index(
     found = schema_signature(raw.execute_command("FT.INFO", config.index_name))
     assert found == expected_signature(config)
     assert ("$.text", "text", "TEXT", ()) in found[2]
+    assert all("SORTABLE" not in flags for *_, flags in found[2])  # nothing sorts on a field: no copies
+    assert "NOOFFSETS" in str(raw.execute_command("FT.INFO", config.index_name))  # no query uses positions
+
+
+async def test_an_index_made_by_version_0_1_0_is_used_as_it_is(
+    api: Api, make_memory: MakeMemory, config: SessionMemConfig, raw: redis.Redis
+) -> None:
+    """0.1.0 made seq and ts SORTABLE and kept term offsets: its index serves every query, so
+    setup() neither refuses nor rebuilds it, and messages written now are found by it."""
+    args = create_index_args(config)
+    args.remove("NOOFFSETS")
+    old = args[: args.index("SCHEMA") + 1]
+    for path, name, kind, flags in SORTABLE_SCHEMA:
+        old += [path, "AS", name, kind, *flags]
+    raw.execute_command(*old)
+    memory = make_memory()
+    await api(memory, "setup")
+    info = raw.execute_command("FT.INFO", config.index_name)
+    assert schema_signature(info)[2] == SORTABLE_SCHEMA and "NOOFFSETS" not in str(info)
+    await api(memory.history("u", "s"), "add_messages", [HumanMessage("the avocado toast"), AIMessage("noted")])
+    docs = await api(memory.as_retriever(user_id="u", search_type="text"), "invoke", "avocado")
+    assert [d.page_content for d in docs] == ["the avocado toast"]
 
 
 async def test_setup_refuses_an_index_with_another_schema_and_leaves_it(

@@ -486,10 +486,10 @@ async def test_the_documented_rules_can_migrate_an_index_of_the_previous_schema(
 ) -> None:
     """setup() adds the ``ctx`` field to a message index of the previous schema with FT.ALTER: a user
     with the documented (index-managing) rules must be allowed to run it."""
-    from langchain_sessionmem._search import MESSAGE_SCHEMA
+    from langchain_sessionmem._search import SORTABLE_SCHEMA
 
     old = ["FT.CREATE", f"{PREFIX}idx", "ON", "JSON", "PREFIX", "1", f"{PREFIX}m:", "STOPWORDS", "0", "SCHEMA"]
-    for path, name, kind, flags in MESSAGE_SCHEMA[:-1]:
+    for path, name, kind, flags in SORTABLE_SCHEMA[:-1]:
         old += [path, "AS", name, kind, *flags]
     with acl.admin() as admin:
         admin.execute_command(*old)

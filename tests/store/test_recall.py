@@ -15,7 +15,7 @@ from langchain_core.documents import BaseDocumentCompressor, Document
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
 from langchain_sessionmem import ConfigError, InvalidRecordError, SessionMemConfig, session_records
-from langchain_sessionmem._search import MESSAGE_SCHEMA
+from langchain_sessionmem._search import SORTABLE_SCHEMA
 from langchain_sessionmem.testing import HashingEmbeddings
 from tests.conftest import MakeMemory
 from tests.store.conftest import Api, wait_indexed
@@ -216,7 +216,7 @@ async def test_setup_migrates_an_index_of_the_previous_schema(
 ) -> None:
     old = ["FT.CREATE", config.index_name, "ON", "JSON", "PREFIX", "1", f"{config.key_prefix}m:", "STOPWORDS", "0"]
     old += ["SCHEMA"]
-    for path, name, kind, flags in MESSAGE_SCHEMA[:-1]:
+    for path, name, kind, flags in SORTABLE_SCHEMA[:-1]:  # 0.1.0 before ``ctx``
         old += [path, "AS", name, kind, *flags]
     raw.execute_command(*old)
     make_memory().history("u", "s").add_message(HumanMessage("the old avocado toast", name="Maya"))  # no ctx
